@@ -1,0 +1,12 @@
+// Command callsim plays Twilio against a voice webhook on your machine.
+package main
+
+import (
+	"os"
+
+	"github.com/callsim/callsim/cmd"
+)
+
+func main() {
+	os.Exit(cmd.Execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

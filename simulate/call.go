@@ -1,0 +1,241 @@
+package simulate
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/callsim/callsim/fixtures"
+)
+
+// Direction says who placed the call.
+type Direction string
+
+const (
+	Inbound  Direction = "inbound"  // someone phones the developer's Twilio number
+	Outbound Direction = "outbound" // the developer's app placed the call through the REST API
+)
+
+// DialStatuses are the seed's first-request results of a call attempt.
+var DialStatuses = []string{"answered", "busy", "failed", "no-answer", "answered-machine", "answered-human", "hangup-machine"}
+
+// CallSpec describes the call to simulate; empty fields get realistic defaults.
+type CallSpec struct {
+	Direction  Direction
+	APIVersion string // profile name, "" = legacy
+	From, To   string // raw numbers; empty = picked from the fixtures by Seed
+	DialStatus string // outbound result of the attempt; inbound is always answered
+	AccountSid string // empty = generated from Seed
+	Params     Params // added to or overriding every request of the call
+	NoGeo      bool
+	Seed       uint64
+}
+
+// Call is one simulated call: its identifiers, parties and profile. It is
+// immutable once made, so one Call may be read from many goroutines.
+type Call struct {
+	Profile    *Profile
+	Direction  Direction
+	CallSid    string
+	AccountSid string
+	Caller     Party // who started the call (From)
+	Called     Party // who was called (To)
+	DialStatus string
+	Overrides  Params
+	NoGeo      bool
+	Seed       uint64
+}
+
+// Seed streams: each generated value has its own, so values stay stable when
+// code elsewhere draws more.
+const (
+	streamNumbers = iota + 1
+	streamCallSid
+	streamAccount
+	streamRun
+)
+
+// NewCall validates a spec and fills in the defaults.
+func NewCall(spec CallSpec) (*Call, error) {
+	prof, err := LookupProfile(spec.APIVersion)
+	if err != nil {
+		return nil, &InputError{Field: "api-version", Value: spec.APIVersion, Msg: err.Error()}
+	}
+	c := &Call{Profile: prof, Direction: spec.Direction, NoGeo: spec.NoGeo, Seed: spec.Seed, Overrides: spec.Params}
+	switch spec.Direction {
+	case Inbound, Outbound:
+	case "":
+		c.Direction = Inbound
+	default:
+		return nil, inputErr("direction", string(spec.Direction), "unknown direction %q (allowed: inbound, outbound)", spec.Direction)
+	}
+
+	c.DialStatus = "answered"
+	if spec.DialStatus != "" {
+		if !slices.Contains(DialStatuses, spec.DialStatus) {
+			return nil, inputErr("dial-status", spec.DialStatus, "unknown dial status %q (allowed: %s)", spec.DialStatus, strings.Join(DialStatuses, ", "))
+		}
+		if c.Direction == Inbound && spec.DialStatus != "answered" {
+			return nil, inputErr("dial-status", spec.DialStatus, "inbound calls are always answered; --dial-status applies to outbound calls")
+		}
+		c.DialStatus = spec.DialStatus
+	}
+
+	from, to := defaultPair(spec.Seed)
+	if spec.From != "" {
+		if from, err = ParseParty(spec.From); err != nil {
+			return nil, inputErr("from", spec.From, "%v", err)
+		}
+	}
+	if spec.To != "" {
+		if to, err = ParseParty(spec.To); err != nil {
+			return nil, inputErr("to", spec.To, "%v", err)
+		}
+	}
+	c.Caller, c.Called = from, to
+
+	c.CallSid = NewSID("CA", newRand(spec.Seed, streamCallSid))
+	c.AccountSid = spec.AccountSid
+	if c.AccountSid == "" {
+		c.AccountSid = NewSID("AC", newRand(spec.Seed, streamAccount))
+	} else if !ValidSID("AC", c.AccountSid) {
+		return nil, inputErr("account-sid", c.AccountSid, "must be AC followed by 32 hex digits (34 characters)")
+	}
+	for _, kv := range spec.Params {
+		if kv.Key == "" {
+			return nil, inputErr("param", kv.Key+"="+kv.Value, "empty field name")
+		}
+	}
+	return c, nil
+}
+
+var (
+	defaultParties     []Party
+	defaultPartiesOnce sync.Once
+)
+
+// defaultPair picks two different fixture numbers for the seed.
+func defaultPair(seed uint64) (Party, Party) {
+	defaultPartiesOnce.Do(func() {
+		for _, n := range fixtures.Numbers() {
+			if p, err := ParseParty(n.E164); err == nil {
+				defaultParties = append(defaultParties, p)
+			}
+		}
+	})
+	n := len(defaultParties)
+	if n < 2 {
+		p, _ := ParseParty("+14158675309")
+		q, _ := ParseParty("+14155551212")
+		return p, q
+	}
+	r := newRand(seed, streamNumbers)
+	i := r.IntN(n)
+	j := r.IntN(n - 1)
+	if j >= i {
+		j++
+	}
+	return defaultParties[i], defaultParties[j]
+}
+
+// Answered reports whether the call was picked up (so TwiML runs).
+func (c *Call) Answered() bool {
+	switch c.DialStatus {
+	case "busy", "failed", "no-answer":
+		return false
+	}
+	return true
+}
+
+// FirstStatus is CallStatus on the first request of the call.
+func (c *Call) FirstStatus() string {
+	if !c.Answered() {
+		return c.DialStatus
+	}
+	if c.Direction == Inbound {
+		return c.Profile.FirstStatusInbound
+	}
+	return "in-progress"
+}
+
+// DirectionValue is the Direction field as the profile sends it.
+func (c *Call) DirectionValue() string {
+	if c.Direction == Outbound {
+		return c.Profile.OutboundDirection
+	}
+	return "inbound"
+}
+
+// attr resolves a profile field source; ok is false where the value is unknown.
+func (c *Call) attr(source, status string, first bool) (string, bool) {
+	party := func(p Party, field string) (string, bool) {
+		if c.NoGeo {
+			return "", false
+		}
+		var v string
+		switch field {
+		case "city":
+			v = p.Geo.City
+		case "state":
+			v = p.Geo.State
+		case "zip":
+			v = p.Geo.Zip
+		case "country":
+			v = p.Geo.Country
+		}
+		return v, v != "" || (c.Profile.EmptyUnknown && p.Geo.Country != "")
+	}
+	switch source {
+	case "sid":
+		return c.CallSid, true
+	case "account":
+		return c.AccountSid, true
+	case "caller":
+		return c.Caller.Format(c.Profile), true
+	case "called":
+		return c.Called.Format(c.Profile), true
+	case "status":
+		return status, true
+	case "api_version":
+		return c.Profile.Name, true
+	case "direction":
+		return c.DirectionValue(), true
+	case "dial_status":
+		return c.DialStatus, true
+	case "answered_by":
+		v, ok := c.Profile.AMD[c.DialStatus]
+		return v, ok
+	}
+	if p, f, ok := strings.Cut(source, "."); ok {
+		switch p {
+		case "caller":
+			return party(c.Caller, f)
+		case "called":
+			return party(c.Called, f)
+		}
+	}
+	return "", false
+}
+
+// Params builds the standard fields of one request with the given CallStatus.
+// first marks the call's first request (DialStatus / AnsweredBy).
+func (c *Call) Params(status string, first bool) Params {
+	p := make(Params, 0, len(c.Profile.Fields)+len(c.Overrides)+4)
+	for _, f := range c.Profile.Fields {
+		if f.FirstOnly && !first {
+			continue
+		}
+		if v, ok := c.attr(f.Source, status, first); ok {
+			p = append(p, Param{f.Name, v})
+		}
+	}
+	for _, kv := range c.Overrides {
+		p = p.Set(kv.Key, kv.Value)
+	}
+	return p
+}
+
+// runRand returns the reproducible stream for values made during the call
+// (recording SIDs, idempotency tokens).
+func (c *Call) runRand() *rand.Rand { return newRand(c.Seed, streamRun) }

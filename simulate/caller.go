@@ -1,0 +1,162 @@
+package simulate
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/callsim/callsim/simulate/twiml"
+)
+
+// Prompt is a moment where the call waits on the person at the other end:
+// a Gather listening, a Record recording, a Dial ringing another party.
+type Prompt struct {
+	Verb  string      // Gather, Record or Dial
+	Node  *twiml.Node // the element being executed
+	Heard []Event     // what the caller heard since the previous prompt
+	Step  int         // number of requests made so far in the call
+	Input []string    // Gather: "dtmf", "speech"
+	Dial  []string    // Dial: the numbers, clients or addresses being dialled
+}
+
+// Action is what the caller did at a prompt.
+type Action struct {
+	Digits        string  // keys pressed (Gather, and the key that ends a Record)
+	Speech        string  // Gather speech result
+	Confidence    float64 // speech confidence, 0 = default 0.9
+	RecordSeconds int     // Record: length of the recording
+	DialOutcome   string  // Dial: completed, busy, no-answer, failed, canceled
+	Hangup        bool    // the caller hangs up now
+}
+
+// Caller plays the person on the phone. Implementations: a script of
+// flags (ScriptCaller), the keyboard (PromptCaller), a scenario file.
+type Caller interface {
+	Next(ctx context.Context, p Prompt) (Action, error)
+}
+
+// DialOutcomes are the results a dialled leg can have.
+var DialOutcomes = []string{"completed", "busy", "no-answer", "failed", "canceled"}
+
+// ScriptCaller answers from lists: one Digits entry per Gather (then
+// speech), the same record length for every Record, one dial outcome per
+// Dial (the last one repeats).
+type ScriptCaller struct {
+	Digits                []string
+	Speech                []string
+	RecordSeconds         int
+	DialOutcomes          []string
+	digits, speech, dials int
+}
+
+// Validate checks the script's values and names the bad flag.
+func (s *ScriptCaller) Validate() error {
+	for _, d := range s.Digits {
+		if strings.Trim(d, "0123456789*#wW") != "" {
+			return inputErr("digits", d, "%q: keys are 0-9, * and #", d)
+		}
+	}
+	for _, o := range s.DialOutcomes {
+		if !slices.Contains(DialOutcomes, o) {
+			return inputErr("dial-outcome", o, "unknown dial outcome %q (allowed: %s)", o, strings.Join(DialOutcomes, ", "))
+		}
+	}
+	if s.RecordSeconds < 0 {
+		return inputErr("record-seconds", fmt.Sprint(s.RecordSeconds), "must not be negative")
+	}
+	return nil
+}
+
+// Next implements Caller.
+func (s *ScriptCaller) Next(_ context.Context, p Prompt) (Action, error) {
+	switch p.Verb {
+	case "Gather":
+		if slices.Contains(p.Input, "dtmf") && s.digits < len(s.Digits) {
+			s.digits++
+			return Action{Digits: s.Digits[s.digits-1]}, nil
+		}
+		if slices.Contains(p.Input, "speech") && s.speech < len(s.Speech) {
+			s.speech++
+			return Action{Speech: s.Speech[s.speech-1]}, nil
+		}
+		return Action{}, nil
+	case "Record":
+		secs := s.RecordSeconds
+		if secs == 0 {
+			secs = 5
+		}
+		return Action{RecordSeconds: secs}, nil
+	case "Dial":
+		if len(s.DialOutcomes) == 0 {
+			return Action{DialOutcome: "completed"}, nil
+		}
+		i := min(s.dials, len(s.DialOutcomes)-1)
+		s.dials++
+		return Action{DialOutcome: s.DialOutcomes[i]}, nil
+	}
+	return Action{}, nil
+}
+
+// PromptCaller asks a person at a terminal what to do at each prompt.
+type PromptCaller struct {
+	In  *bufio.Reader
+	Out io.Writer
+}
+
+// NewPromptCaller reads answers from in and writes questions to out.
+func NewPromptCaller(in io.Reader, out io.Writer) *PromptCaller {
+	return &PromptCaller{In: bufio.NewReader(in), Out: out}
+}
+
+func (pc *PromptCaller) ask(question string) (string, bool) {
+	fmt.Fprint(pc.Out, question)
+	line, err := pc.In.ReadString('\n')
+	if err != nil && line == "" {
+		return "", false
+	}
+	return strings.TrimSpace(line), true
+}
+
+// Next implements Caller.
+func (pc *PromptCaller) Next(_ context.Context, p Prompt) (Action, error) {
+	for _, e := range p.Heard {
+		if e.Kind == EventSay || e.Kind == EventPlay {
+			fmt.Fprintf(pc.Out, "  %s %s\n", e.Icon(), e.Text)
+		}
+	}
+	switch p.Verb {
+	case "Gather":
+		ans, ok := pc.ask(fmt.Sprintf("⌨  Gather (%s): keys to press, or \"say: words\", empty = wait, \"hangup\": ", strings.Join(p.Input, " ")))
+		switch {
+		case !ok || ans == "hangup":
+			return Action{Hangup: true}, nil
+		case strings.HasPrefix(ans, "say:"):
+			return Action{Speech: strings.TrimSpace(strings.TrimPrefix(ans, "say:"))}, nil
+		case strings.Trim(ans, "0123456789*#") != "":
+			fmt.Fprintln(pc.Out, "  keys are 0-9, * and #; waiting instead")
+			return Action{}, nil
+		}
+		return Action{Digits: ans}, nil
+	case "Record":
+		ans, ok := pc.ask("⏺  Record: seconds to record (empty = 5, \"hangup\"): ")
+		if !ok || ans == "hangup" {
+			return Action{Hangup: true}, nil
+		}
+		n := 5
+		fmt.Sscan(ans, &n)
+		return Action{RecordSeconds: n}, nil
+	case "Dial":
+		ans, ok := pc.ask(fmt.Sprintf("☎  Dial %s: outcome (%s; empty = completed): ", strings.Join(p.Dial, ", "), strings.Join(DialOutcomes, ", ")))
+		if !ok || ans == "hangup" {
+			return Action{Hangup: true}, nil
+		}
+		if !slices.Contains(DialOutcomes, ans) {
+			ans = "completed"
+		}
+		return Action{DialOutcome: ans}, nil
+	}
+	return Action{}, nil
+}

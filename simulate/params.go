@@ -1,0 +1,145 @@
+package simulate
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Param is one request field. Order matters for display and for the query
+// string Twilio builds, so a call's fields are kept as an ordered list.
+type Param struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Params is an ordered list of request fields; a key appears at most once
+// unless added with Add.
+type Params []Param
+
+// Get returns the first value of key.
+func (p Params) Get(key string) (string, bool) {
+	for _, kv := range p {
+		if kv.Key == key {
+			return kv.Value, true
+		}
+	}
+	return "", false
+}
+
+// Value returns the first value of key or "".
+func (p Params) Value(key string) string {
+	v, _ := p.Get(key)
+	return v
+}
+
+// Set replaces the value of key in place, or appends it.
+func (p Params) Set(key, value string) Params {
+	for i := range p {
+		if p[i].Key == key {
+			p[i].Value = value
+			return p.dropAfter(i, key)
+		}
+	}
+	return append(p, Param{key, value})
+}
+
+func (p Params) dropAfter(i int, key string) Params {
+	out := p[:i+1]
+	for _, kv := range p[i+1:] {
+		if kv.Key != key {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// Add appends a value even if key is present (repeated form fields).
+func (p Params) Add(key, value string) Params { return append(p, Param{key, value}) }
+
+// Del removes every value of key.
+func (p Params) Del(key string) Params {
+	out := p[:0]
+	for _, kv := range p {
+		if kv.Key != key {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// Clone returns a copy that can be changed independently.
+func (p Params) Clone() Params { return append(Params(nil), p...) }
+
+// Values converts to url.Values.
+func (p Params) Values() url.Values {
+	v := make(url.Values, len(p))
+	for _, kv := range p {
+		v[kv.Key] = append(v[kv.Key], kv.Value)
+	}
+	return v
+}
+
+// Encode form-encodes in order (spaces as '+', as Twilio sends them).
+func (p Params) Encode() string {
+	var b strings.Builder
+	for i, kv := range p {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(kv.Key))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(kv.Value))
+	}
+	return b.String()
+}
+
+// ParamsFromValues converts url.Values, keys sorted for a stable order.
+func ParamsFromValues(v url.Values) Params {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var p Params
+	for _, k := range keys {
+		for _, val := range v[k] {
+			p = append(p, Param{k, val})
+		}
+	}
+	return p
+}
+
+// ParseParams decodes a form body or query string keeping the order of fields.
+func ParseParams(s string) (Params, error) {
+	var p Params
+	for s != "" {
+		var kv string
+		kv, s, _ = strings.Cut(s, "&")
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, err
+		}
+		v, err = url.QueryUnescape(v)
+		if err != nil {
+			return nil, err
+		}
+		p = append(p, Param{k, v})
+	}
+	return p, nil
+}
+
+// Changed lists the keys whose value differs from prev (new keys included).
+func (p Params) Changed(prev Params) []string {
+	var out []string
+	for _, kv := range p {
+		if old, ok := prev.Get(kv.Key); !ok || old != kv.Value {
+			out = append(out, kv.Key)
+		}
+	}
+	return out
+}

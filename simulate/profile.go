@@ -1,0 +1,142 @@
+package simulate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Field is one parameter of a profile: its name on the wire, where its value
+// comes from, and what it means (shown by `callsim fields` and docs).
+type Field struct {
+	Name      string
+	Source    string // key into the call's attributes; see (*Call).attr
+	FirstOnly bool   // sent on the first request of the call only
+	Meaning   string
+}
+
+// Profile is the field set of one Twilio API version. Profiles are data so a
+// new API version is a new table, not new code.
+type Profile struct {
+	Name        string
+	Description string
+	Fields      []Field
+	// E164 formats numbers as +E.164; otherwise NANP numbers are 10 bare digits.
+	E164 bool
+	// EmptyUnknown sends geo fields whose value is unknown as empty strings
+	// (what today's Twilio does) instead of leaving them out (the seed).
+	EmptyUnknown bool
+	// FirstStatusInbound is CallStatus on the first request of an inbound call.
+	FirstStatusInbound string
+	// AMD maps the seed's answering-machine DialStatus values to this
+	// profile's representation (empty: sent as DialStatus itself).
+	AMD map[string]string
+	// Verb result field names.
+	RecordingDuration string // Record action: seconds recorded
+	DialResult        string // Dial action: outcome of the dialled leg
+	DialDetails       bool   // Dial action also sends DialCallSid and DialCallDuration
+	StatusCallbacks   bool   // status callbacks carry CallbackSource, SequenceNumber, Timestamp …
+	// OutboundDirection is the Direction value of an outbound call.
+	OutboundDirection string
+}
+
+func geoFields(prefix, party, who string) []Field {
+	return []Field{
+		{Name: prefix + "City", Source: party + ".city", Meaning: "City of the " + who + ", if known."},
+		{Name: prefix + "State", Source: party + ".state", Meaning: "State or province of the " + who + ", if known."},
+		{Name: prefix + "Zip", Source: party + ".zip", Meaning: "Postal code of the " + who + ", if known."},
+		{Name: prefix + "Country", Source: party + ".country", Meaning: "Country of the " + who + " (ISO 3166-1 alpha-2), if known."},
+	}
+}
+
+func concat(parts ...[]Field) []Field {
+	var out []Field
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Legacy is the seed's API: CallGuid/AccountGuid, 10-digit NANP numbers.
+var Legacy = &Profile{
+	Name:        "legacy",
+	Description: "Twilio's first API, as in the original spec: CallGuid, AccountGuid, 10-digit numbers, DialStatus on the first request",
+	Fields: concat([]Field{
+		{Name: "CallGuid", Source: "sid", Meaning: "Unique identifier of this call: CA followed by 32 hex digits (34 characters)."},
+		{Name: "Caller", Source: "caller", Meaning: "Number of the party that started the call: the caller's caller ID when inbound, the caller ID you set when outbound."},
+		{Name: "Called", Source: "called", Meaning: "Number of the party that was called: your application's number when inbound, the number you dialled when outbound."},
+		{Name: "AccountGuid", Source: "account", Meaning: "Your account: AC followed by 32 hex digits (34 characters)."},
+		{Name: "CallStatus", Source: "status", Meaning: "in-progress, completed, busy, failed or no-answer."},
+		{Name: "DialStatus", Source: "dial_status", FirstOnly: true, Meaning: "Result of the call attempt, first request only: answered (always, inbound), busy, failed, no-answer; with answering-machine detection answered-machine, answered-human, hangup-machine."},
+	}, geoFields("Caller", "caller", "caller"), geoFields("Called", "called", "called party")),
+	FirstStatusInbound: "in-progress",
+	RecordingDuration:  "Duration",
+	DialResult:         "DialStatus",
+	OutboundDirection:  "outbound",
+}
+
+// V20100401 is today's Twilio voice webhook (API version 2010-04-01).
+var V20100401 = &Profile{
+	Name:        "2010-04-01",
+	Description: "Today's Twilio: CallSid, AccountSid, From/To, E.164 numbers, Direction, From*/To* and Caller*/Called* geo",
+	Fields: concat([]Field{
+		{Name: "CallSid", Source: "sid", Meaning: "Unique identifier of this call leg: CA followed by 32 hex digits."},
+		{Name: "AccountSid", Source: "account", Meaning: "Your account: AC followed by 32 hex digits."},
+		{Name: "From", Source: "caller", Meaning: "The caller: E.164 number, client:identity or SIP URI."},
+		{Name: "To", Source: "called", Meaning: "The called party: E.164 number, client:identity or SIP URI."},
+		{Name: "CallStatus", Source: "status", Meaning: "queued, ringing, in-progress, completed, busy, failed, no-answer or canceled."},
+		{Name: "ApiVersion", Source: "api_version", Meaning: "API version used for this call."},
+		{Name: "Direction", Source: "direction", Meaning: "inbound, or outbound-api for calls made through the REST API."},
+		{Name: "AnsweredBy", Source: "answered_by", FirstOnly: true, Meaning: "With answering-machine detection: human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax or unknown."},
+		{Name: "Caller", Source: "caller", Meaning: "Same as From (kept for older applications)."},
+		{Name: "Called", Source: "called", Meaning: "Same as To (kept for older applications)."},
+	}, geoFields("From", "caller", "caller"), geoFields("To", "called", "called party"),
+		geoFields("Caller", "caller", "caller"), geoFields("Called", "called", "called party")),
+	E164:               true,
+	EmptyUnknown:       true,
+	FirstStatusInbound: "ringing",
+	AMD: map[string]string{
+		"answered-human":   "human",
+		"answered-machine": "machine_start",
+		"hangup-machine":   "machine_end_other",
+	},
+	RecordingDuration: "RecordingDuration",
+	DialResult:        "DialCallStatus",
+	DialDetails:       true,
+	StatusCallbacks:   true,
+	OutboundDirection: "outbound-api",
+}
+
+// Profiles lists every API version callsim speaks, by name.
+var Profiles = map[string]*Profile{Legacy.Name: Legacy, V20100401.Name: V20100401}
+
+// ProfileNames lists the profile names, sorted.
+func ProfileNames() []string {
+	names := make([]string, 0, len(Profiles))
+	for n := range Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LookupProfile finds a profile by name ("" means legacy).
+func LookupProfile(name string) (*Profile, error) {
+	if name == "" {
+		return Legacy, nil
+	}
+	if p, ok := Profiles[name]; ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("unknown API version %q (allowed: %s)", name, strings.Join(ProfileNames(), ", "))
+}
+
+// Field returns the field definition with that wire name.
+func (p *Profile) Field(name string) (Field, bool) {
+	for _, f := range p.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}

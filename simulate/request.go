@@ -1,0 +1,221 @@
+package simulate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Request is one HTTP request of a call, as Twilio would make it.
+type Request struct {
+	Kind      string    `json:"kind"` // initial, gather, redirect, record, dial, fallback, end, status-callback
+	Method    string    `json:"method"`
+	URL       string    `json:"url"`                // what Twilio requests and signs (public URL, GET params included)
+	SendURL   string    `json:"send_url,omitempty"` // where callsim delivered it, when --signing-url maps it elsewhere
+	Params    Params    `json:"params"`
+	Body      string    `json:"body,omitempty"`
+	Headers   Params    `json:"headers"`
+	Signature string    `json:"signature,omitempty"`
+	Overrides Overrides `json:"-"`
+	body      []byte
+}
+
+// Signed reports whether the request carries X-Twilio-Signature.
+func (r *Request) Signed() bool { return r.Signature != "" }
+
+// Target is a URL and method to request, as written in config or TwiML.
+type Target struct {
+	URL    string
+	Method string
+}
+
+// Signer builds requests of one call: it knows the auth token and how public
+// URLs map to the local address callsim delivers to.
+type Signer struct {
+	AuthToken string
+	// Timeout caps every request (Twilio's cap is 15 s); connection
+	// overrides in a URL fragment can only lower it.
+	Timeout time.Duration
+	public  *url.URL // --signing-url: what Twilio would see
+	local   *url.URL // --url: where the app listens
+}
+
+// NewSigner prepares request building for a call to localURL; signingURL,
+// when set, is the public URL the signature is computed over.
+func NewSigner(authToken, localURL, signingURL string, timeout time.Duration) (*Signer, error) {
+	s := &Signer{AuthToken: authToken, Timeout: timeout}
+	if s.Timeout <= 0 {
+		s.Timeout = 15 * time.Second
+	}
+	if signingURL == "" {
+		return s, nil
+	}
+	var err error
+	if s.local, err = parseHTTPURL(localURL); err != nil {
+		return nil, &InputError{Field: "url", Value: localURL, Msg: err.Error()}
+	}
+	if s.public, err = parseHTTPURL(signingURL); err != nil {
+		return nil, &InputError{Field: "signing-url", Value: signingURL, Msg: err.Error()}
+	}
+	return s, nil
+}
+
+// PublicURL is the URL Twilio would be configured with for a local one.
+func (s *Signer) PublicURL(localURL string) string {
+	if s.public == nil {
+		return localURL
+	}
+	if localURL == s.local.String() {
+		return s.public.String()
+	}
+	return swapOrigin(localURL, s.local, s.public)
+}
+
+func (s *Signer) sendURL(publicURL string) string {
+	if s.public == nil {
+		return publicURL
+	}
+	return swapOrigin(publicURL, s.public, s.local)
+}
+
+// swapOrigin moves a URL from one scheme+host to another (and from one path
+// prefix to another), leaving URLs elsewhere untouched.
+func swapOrigin(raw string, from, to *url.URL) string {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.EqualFold(u.Scheme, from.Scheme) || !strings.EqualFold(u.Host, from.Host) {
+		return raw
+	}
+	u.Scheme, u.Host = to.Scheme, to.Host
+	if from.Path != to.Path && strings.HasPrefix(u.Path, from.Path) {
+		u.Path = to.Path + strings.TrimPrefix(u.Path, from.Path)
+		u.RawPath = ""
+	}
+	return u.String()
+}
+
+func parseHTTPURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("not a URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q is not an http:// or https:// URL", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	return u, nil
+}
+
+// Build makes the request Twilio would send to target with these fields. The
+// URL's fragment holds connection overrides: read, never sent or signed.
+func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) (*Request, error) {
+	u, err := parseHTTPURL(target.URL)
+	if err != nil {
+		return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}
+	}
+	method := strings.ToUpper(target.Method)
+	if method == "" {
+		method = http.MethodPost
+	}
+	if method != http.MethodGet && method != http.MethodPost {
+		return nil, &TwilioError{Code: ErrInvalidURL, Message: fmt.Sprintf("unsupported method %q (Twilio uses GET or POST)", target.Method)}
+	}
+	ov, err := ParseOverrides(u.Fragment)
+	if err != nil {
+		return nil, &TwilioError{Code: ErrInvalidURL, Message: err.Error()}
+	}
+	ov = ov.capped(s.Timeout)
+	u.Fragment, u.RawFragment = "", ""
+
+	req := &Request{Kind: kind, Method: method, Params: params, Overrides: ov}
+	if method == http.MethodGet && len(params) > 0 {
+		if u.RawQuery != "" {
+			u.RawQuery += "&"
+		}
+		u.RawQuery += params.Encode()
+	}
+	req.URL = u.String()
+	req.SendURL = s.sendURL(req.URL)
+	if req.SendURL == req.URL {
+		req.SendURL = ""
+	}
+	req.Headers = Params{
+		{"User-Agent", "TwilioProxy/1.1"},
+		{"Accept", "*/*"},
+		{"I-Twilio-Idempotency-Token", idempotencyToken(r)},
+		{"X-Home-Region", "us1"},
+	}
+	var signParams Params
+	if method == http.MethodPost {
+		req.Body = params.Encode()
+		req.body = []byte(req.Body)
+		req.Headers = req.Headers.Add("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+		signParams = params
+	}
+	if s.AuthToken != "" {
+		signed, err := SigningURL(req.URL)
+		if err != nil {
+			return nil, &TwilioError{Code: ErrInvalidURL, Message: err.Error()}
+		}
+		req.Signature = Signature(s.AuthToken, signed, signParams)
+		req.Headers = req.Headers.Add(SignatureHeader, req.Signature)
+	}
+	return req, nil
+}
+
+func idempotencyToken(r *rand.Rand) string {
+	const alphabet = "0123456789abcdef"
+	b := make([]byte, 0, 52)
+	for i := 0; i < 32; i++ {
+		if i == 8 || i == 12 || i == 16 || i == 20 {
+			b = append(b, '-')
+		}
+		b = append(b, alphabet[r.IntN(16)])
+	}
+	return string(b)
+}
+
+func (o Overrides) capped(limit time.Duration) Overrides {
+	if limit <= 0 {
+		return o
+	}
+	capAt := func(d time.Duration) time.Duration {
+		if d == 0 {
+			return limit
+		}
+		return min(d, limit)
+	}
+	o.ConnectTimeout = capAt(o.ConnectTimeout)
+	o.ReadTimeout = capAt(o.ReadTimeout)
+	o.TotalTimeout = capAt(o.TotalTimeout)
+	return o
+}
+
+// Curl renders the request as a runnable curl command, signature included.
+func (r *Request) Curl() string {
+	var b strings.Builder
+	b.WriteString("curl -sS -X " + r.Method)
+	for _, h := range r.Headers {
+		if h.Key == "Accept" {
+			continue
+		}
+		b.WriteString(" \\\n  -H " + shellQuote(h.Key+": "+h.Value))
+	}
+	if r.Method == http.MethodPost {
+		b.WriteString(" \\\n  --data-raw " + shellQuote(r.Body))
+	}
+	target := r.URL
+	if r.SendURL != "" {
+		target = r.SendURL
+	}
+	b.WriteString(" \\\n  " + shellQuote(target))
+	return b.String()
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

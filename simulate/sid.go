@@ -1,0 +1,36 @@
+package simulate
+
+import (
+	"math/rand/v2"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// NewSID returns a Twilio identifier: the two-letter prefix and 32 lowercase hex digits.
+func NewSID(prefix string, r *rand.Rand) string {
+	b := make([]byte, 0, len(prefix)+32)
+	b = append(b, prefix...)
+	for i := 0; i < 32; i++ {
+		b = append(b, hexDigits[r.IntN(16)])
+	}
+	return string(b)
+}
+
+// ValidSID reports whether s has the shape Twilio's API accepts for the prefix.
+func ValidSID(prefix, s string) bool {
+	if len(s) != len(prefix)+32 || s[:len(prefix)] != prefix {
+		return false
+	}
+	for _, c := range s[len(prefix):] {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// newRand gives one reproducible stream per purpose, so adding a draw in one
+// place does not shift every other generated value.
+func newRand(seed uint64, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, stream^0x9e3779b97f4a7c15))
+}
