@@ -179,8 +179,10 @@ func (r *run) run(ctx context.Context) {
 		r.statusCallback(ctx, "completed", r.call.DialStatus)
 		return
 	}
-	r.answered = true
-	r.statusCallback(ctx, "answered", "in-progress")
+	r.answered = !rejectsFirst(doc)
+	if r.answered {
+		r.statusCallback(ctx, "answered", "in-progress")
+	}
 	if step.Error != nil {
 		r.applicationError(step)
 	} else {
@@ -415,9 +417,8 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 				status = "no-answer"
 			}
 			r.event(step, Event{Kind: EventReject, Verb: "Reject", Line: v.Line, Text: "rejected: " + reason})
-			if i == 0 && step.Request.Kind == "initial" {
+			if i == 0 && !r.answered {
 				r.finish(status, "<Reject reason=\""+reason+"\">")
-				r.answered = false
 			} else {
 				r.finish("completed", "<Reject> after the call was answered")
 			}
@@ -425,9 +426,6 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			if r.notSimulated(step, v) {
 				return nil, nil
 			}
-		}
-		if r.requests > r.maxSteps {
-			break
 		}
 	}
 	return nil, nil
@@ -442,7 +440,6 @@ func (r *run) next(ctx context.Context, kind string, target Target, extra Params
 		return nil, nil
 	}
 	params := r.call.Params("in-progress", false).Merge(extra)
-	r.heard = nil
 	return r.fetch(ctx, kind, target, params)
 }
 
@@ -489,6 +486,7 @@ func speechSeconds(text string) float64 {
 
 func (r *run) prompt(ctx context.Context, verb string, v *twiml.Node, p Prompt) (Action, bool) {
 	p.Verb, p.Node, p.Heard, p.Step = verb, v, r.heard, len(r.t.Steps)
+	r.heard = nil
 	act, err := r.caller.Next(ctx, p)
 	if err != nil || act.Hangup {
 		text := "the caller hung up"
@@ -529,6 +527,9 @@ func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *tw
 	case act.Digits != "":
 		digits, finished := gatherDigits(act.Digits, v)
 		r.event(step, Event{Kind: EventPress, Verb: "Gather", Line: v.Line, Text: act.Digits, Seconds: float64(len(act.Digits)) * 0.3})
+		if digits == "" && !v.Bool("actionOnEmptyResult") {
+			return nil, nil, false // only the finishing key: Twilio treats it as no input
+		}
 		extra = GatherDigitsFields(r.call.Profile, digits, finished)
 	case act.Speech != "":
 		r.event(step, Event{Kind: EventSpeak, Verb: "Gather", Line: v.Line, Text: act.Speech, Seconds: speechSeconds(act.Speech)})
@@ -673,7 +674,7 @@ func (r *run) notSimulated(step *Step, v *twiml.Node) bool {
 func (r *run) endOfCall(ctx context.Context, initial Target) {
 	params := r.call.Params("completed", false)
 	if r.call.Profile.StatusCallbacks {
-		params = params.Set("CallDuration", strconv.Itoa(int(r.t.Duration.Seconds())))
+		params = params.Set("CallDuration", strconv.Itoa(callSeconds(r.t.Duration)))
 	}
 	r.request(ctx, "end", initial, params)
 }
@@ -717,7 +718,7 @@ func (r *run) statusCallback(ctx context.Context, event, status string) {
 	}
 	at := r.t.StartedAt.Add(r.clock).Format(TimestampFormat)
 	params := r.call.Params(status, false).
-		Merge(StatusCallbackFields(r.call.Profile, event, status, int(r.t.Duration.Seconds()), r.answered, r.sequence, at))
+		Merge(StatusCallbackFields(r.call.Profile, event, status, callSeconds(r.t.Duration), r.answered, r.sequence, at))
 	r.sequence++
 	r.request(ctx, "status-callback", Target{r.signer.PublicURL(r.opt.StatusCallback), r.opt.StatusCallbackMethod}, params)
 }
@@ -733,3 +734,16 @@ func sipCode(status string) string {
 	}
 	return "200"
 }
+
+// rejectsFirst reports whether the document rejects the call before
+// answering it (then Twilio sends no "answered" callback).
+func rejectsFirst(doc *twiml.Document) bool {
+	if doc == nil {
+		return false
+	}
+	v := doc.Verbs()
+	return len(v) > 0 && v[0].Name == "Reject"
+}
+
+// callSeconds is a duration as Twilio reports it: whole seconds, rounded up.
+func callSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

@@ -128,8 +128,12 @@ func (p *printer) block(n *pnode, depth int) {
 		return
 	}
 	if inlineable(n) {
-		if s := inline(plain, n); utf8.RuneCountInString(s)+2*depth <= prettyWidth {
-			p.line(depth, inline(p.st, n))
+		var m strings.Builder
+		budget := prettyWidth - 2*depth
+		if inline(&m, plain, n, budget*utf8.UTFMax) && utf8.RuneCountInString(m.String()) <= budget {
+			var b strings.Builder
+			inline(&b, p.st, n, 0)
+			p.line(depth, b.String())
 			return
 		}
 	}
@@ -183,15 +187,19 @@ func noMeta(n *pnode) bool {
 	return true
 }
 
-// inline renders n on one line; whitespace runs collapse to one space and
-// whitespace just inside an element is dropped.
-func inline(st Style, n *pnode) string {
+// inline renders n on one line into b; whitespace runs collapse to one
+// space and whitespace just inside an element is dropped. With limit > 0 it
+// gives up (returning false) once b holds more than limit bytes.
+func inline(b *strings.Builder, st Style, n *pnode, limit int) bool {
 	if len(n.kids) == 0 || allBlank(n.kids) {
-		return openTag(st, n, true)
+		b.WriteString(openTag(st, n, true))
+		return limit <= 0 || b.Len() <= limit
 	}
-	var b strings.Builder
 	b.WriteString(openTag(st, n, false))
 	for i, k := range n.kids {
+		if limit > 0 && b.Len() > limit {
+			return false
+		}
 		switch k.kind {
 		case tokText:
 			t := collapse(k.text, false)
@@ -205,11 +213,13 @@ func inline(st Style, n *pnode) string {
 				b.WriteString(st.Text(escapeText(t)))
 			}
 		case tokStart:
-			b.WriteString(inline(st, k))
+			if !inline(b, st, k, limit) {
+				return false
+			}
 		}
 	}
 	b.WriteString(st.Tag("</" + n.name + ">"))
-	return b.String()
+	return limit <= 0 || b.Len() <= limit
 }
 
 func allBlank(kids []*pnode) bool {
@@ -221,7 +231,14 @@ func allBlank(kids []*pnode) bool {
 	return true
 }
 
-func blank(s string) bool { return isSpace([]byte(s)) }
+func blank(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
 
 // collapse replaces each run of XML whitespace with one space; trim also
 // removes leading and trailing whitespace.

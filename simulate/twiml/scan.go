@@ -82,12 +82,22 @@ func scan(body []byte, fn func(*tok)) error {
 			t.kind, t.name = tokStart, qname(x.Name)
 			if len(x.Attr) > 0 {
 				t.attrs = make([]Attr, len(x.Attr))
+				var seen map[string]bool // only for elements with many attributes
+				if len(x.Attr) > 16 {
+					seen = make(map[string]bool, len(x.Attr))
+				}
 				for i, a := range x.Attr {
 					n := qname(a.Name)
-					for _, prev := range t.attrs[:i] {
-						if prev.Name == n {
-							return parseProblem(line, col, fmt.Sprintf("attribute %q appears twice in <%s>", n, t.name))
+					dup := seen[n]
+					if seen != nil {
+						seen[n] = true
+					} else {
+						for _, prev := range t.attrs[:i] {
+							dup = dup || prev.Name == n
 						}
+					}
+					if dup {
+						return parseProblem(line, col, fmt.Sprintf("attribute %q appears twice in <%s>", n, t.name))
 					}
 					t.attrs[i] = Attr{Name: n, Value: a.Value}
 				}

@@ -1,0 +1,117 @@
+package simulate_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/simulate"
+)
+
+// demoTranscript walks the demo IVR with a fixed seed and clock.
+func demoTranscript(t *testing.T, spec simulate.CallSpec, script simulate.ScriptCaller) (*simulate.Transcript, string) {
+	t.Helper()
+	app := &demoapp.App{AuthToken: testToken}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(srv.Close)
+	call, err := simulate.NewCall(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := simulate.Run(context.Background(), call, simulate.Options{
+		URL: srv.URL + "/voice", AuthToken: testToken, Caller: &script,
+		StatusCallback: srv.URL + "/status",
+		Now:            func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range app.Requests() {
+		if !r.Valid {
+			t.Errorf("demo app rejected the signature of %s %s", r.Method, r.Path)
+		}
+	}
+	if tr.Failed {
+		t.Fatalf("demo call failed: %v", tr.Errors)
+	}
+	return tr, srv.URL
+}
+
+var sigRE = regexp.MustCompile(`[A-Za-z0-9+/]{27}=`)
+
+// stable removes what differs between runs: the server's port, timings,
+// response headers, and signatures (which cover the port).
+func stable(t *simulate.Transcript, base string, out []byte) []byte {
+	s := strings.ReplaceAll(string(out), base, "http://demo.test")
+	s = sigRE.ReplaceAllString(s, "<signature>")
+	return []byte(s)
+}
+
+func scrub(t *simulate.Transcript) {
+	t.Elapsed = 0
+	for _, s := range t.Steps {
+		if s.Response != nil {
+			s.Response.Latency = 0
+			s.Response.Headers = nil
+		}
+	}
+}
+
+func TestGoldenTranscripts(t *testing.T) {
+	cases := []struct {
+		name   string
+		spec   simulate.CallSpec
+		script simulate.ScriptCaller
+	}{
+		{"demo-legacy", simulate.CallSpec{Seed: 1}, simulate.ScriptCaller{Digits: []string{"3", "2", "1"}}},
+		{"demo-2010-busy", simulate.CallSpec{Seed: 2, APIVersion: "2010-04-01"}, simulate.ScriptCaller{Digits: []string{"1"}, DialOutcomes: []string{"busy"}}},
+		{"demo-speech-timeout", simulate.CallSpec{Seed: 3, APIVersion: "2010-04-01", Direction: simulate.Outbound, From: "+14158675309", To: "+442071234567"}, simulate.ScriptCaller{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, base := demoTranscript(t, tc.spec, tc.script)
+			scrub(tr)
+			var text, js, mm bytes.Buffer
+			if err := simulate.WriteText(&text, tr, simulate.ReportOptions{StableTimes: true}); err != nil {
+				t.Fatal(err)
+			}
+			if err := simulate.WriteJSON(&js, tr); err != nil {
+				t.Fatal(err)
+			}
+			if err := simulate.WriteMermaid(&mm, tr); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "transcripts/"+tc.name+".txt", stable(tr, base, text.Bytes()))
+			golden(t, "transcripts/"+tc.name+".json", stable(tr, base, js.Bytes()))
+			golden(t, "transcripts/"+tc.name+".mmd", stable(tr, base, mm.Bytes()))
+		})
+	}
+}
+
+func TestColourOnlyWhenAsked(t *testing.T) {
+	tr, _ := demoTranscript(t, simulate.CallSpec{Seed: 1}, simulate.ScriptCaller{})
+	var plain, coloured bytes.Buffer
+	simulate.WriteText(&plain, tr, simulate.ReportOptions{})
+	simulate.WriteText(&coloured, tr, simulate.ReportOptions{Color: true})
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Error("escape codes without Color")
+	}
+	if !strings.Contains(coloured.String(), "\x1b[") {
+		t.Error("no escape codes with Color")
+	}
+}
+
+func TestRedactorHidesTokenEverywhere(t *testing.T) {
+	var b bytes.Buffer
+	r := simulate.NewRedactor(&b, testToken)
+	r.AddURL("https://user:s3cret-pass@example.com/voice")
+	r.Write([]byte("token " + testToken + " url https://user:s3cret-pass@example.com/voice"))
+	if strings.Contains(b.String(), testToken) || strings.Contains(b.String(), "s3cret-pass") {
+		t.Errorf("secret printed: %s", b.String())
+	}
+}
