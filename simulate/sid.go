@@ -34,3 +34,7 @@ func ValidSID(prefix, s string) bool {
 func newRand(seed uint64, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, stream^0x9e3779b97f4a7c15))
 }
+
+// NewRand returns a reproducible random source for callers building
+// requests outside a call (examples, benchmarks).
+func NewRand(seed uint64) *rand.Rand { return newRand(seed, streamRun) }
