@@ -18,8 +18,6 @@ type configSetting struct {
 }
 
 func newConfigCmd(io *IO, g *globals) *cobra.Command {
-	probe := &cobra.Command{Use: "inbound"}
-	addCallFlags(probe, &callOptions{}, simulate.Outbound)
 	c := &cobra.Command{
 		Use:   "config",
 		Short: "Print the effective settings and where each comes from",
@@ -29,8 +27,7 @@ config file (--config, ./callsim.yaml, then the user config dir) > defaults.
 The auth token is always redacted.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			probe.Flags().AddFlagSet(c.Flags())
-			s, err := loadSettings(probe, g)
+			s, err := loadSettings(c, g)
 			if err != nil {
 				return err
 			}
@@ -62,5 +59,6 @@ The auth token is always redacted.`,
 			return tw.Flush()
 		},
 	}
+	addCallFlags(c, &callOptions{}, simulate.Outbound)
 	return c
 }

@@ -48,15 +48,18 @@ type settings struct {
 func loadSettings(c *cobra.Command, g *globals) (*settings, error) {
 	v := viper.New()
 	s := &settings{v: v, cmd: c}
-	for _, name := range configurable {
-		key := configKey(name)
-		if err := v.BindEnv(append([]string{key}, envNames(name)...)...); err != nil {
-			return nil, err
+	var bindErr error
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if err := v.BindPFlag(configKey(f.Name), f); err != nil {
+			bindErr = err
 		}
-		if f := c.Flags().Lookup(name); f != nil {
-			if err := v.BindPFlag(key, f); err != nil {
-				return nil, err
-			}
+	})
+	if bindErr != nil {
+		return nil, bindErr
+	}
+	for _, name := range configurable {
+		if err := v.BindEnv(append([]string{configKey(name)}, envNames(name)...)...); err != nil {
+			return nil, err
 		}
 	}
 	file, err := configFile(g.config)
@@ -118,7 +121,14 @@ func configFile(explicit string) (string, error) {
 	return "", nil
 }
 
-func (s *settings) String(flag string) string { return s.v.GetString(configKey(flag)) }
+// String reads a setting. YAML turns an unquoted 2010-04-01 into a date;
+// read it back as the text the user wrote.
+func (s *settings) String(flag string) string {
+	if t, ok := s.v.Get(configKey(flag)).(time.Time); ok {
+		return t.Format("2006-01-02")
+	}
+	return s.v.GetString(configKey(flag))
+}
 func (s *settings) Bool(flag string) bool     { return s.v.GetBool(configKey(flag)) }
 
 // Strings reads a list from a flag (repeatable or comma-separated), an
@@ -182,17 +192,6 @@ func (s *settings) Source(flag string) string {
 		return s.file + ": " + configKey(flag)
 	}
 	return "default"
-}
-
-// flagsIn lists the configurable flags a command has.
-func flagsIn(fs *pflag.FlagSet) []string {
-	var out []string
-	for _, n := range configurable {
-		if fs.Lookup(n) != nil {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // flagError turns an InputError from the simulate package into a message

@@ -1,0 +1,200 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callsim/callsim/demoapp"
+)
+
+// run executes callsim in-process with a clean environment and config dir.
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Execute(args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func isolate(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("HOME", dir)
+	for _, e := range os.Environ() {
+		if k, _, _ := strings.Cut(e, "="); strings.HasPrefix(k, "CALLSIM_") || strings.HasPrefix(k, "TWILIO_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	wd, _ := os.Getwd()
+	t.Cleanup(func() { os.Chdir(wd) })
+	os.Chdir(dir)
+}
+
+func TestDemoEndToEnd(t *testing.T) {
+	isolate(t)
+	code, out, errOut := run(t, "demo", "--seed", "1")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"POST http://127.0.0.1:", "CallGuid", "DialStatus     answered", "⌨  pressed \"3\"", "⏺  recorded 5 s", "☎  dialled +14155550100 → completed", "CallStatus  completed", "✔ 9 requests"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour codes on a non-terminal")
+	}
+}
+
+func TestInboundJSONRedactsToken(t *testing.T) {
+	isolate(t)
+	const token = "supersecret-token-value"
+	app := &demoapp.App{AuthToken: token}
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+	t.Setenv("TWILIO_AUTH_TOKEN", token)
+	code, out, errOut := run(t, "inbound", "--url", srv.URL+"/voice?key="+token, "--digits", "9", "--json", "--verbose", "--seed", "4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out+errOut, token) {
+		t.Error("auth token printed")
+	}
+	var doc struct {
+		CallSid string `json:"call_sid"`
+		Steps   []struct {
+			Request struct {
+				Signature string `json:"signature"`
+			} `json:"request"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(doc.CallSid) != 34 || len(doc.Steps) < 3 || doc.Steps[0].Request.Signature == "" {
+		t.Errorf("unexpected document: %+v", doc)
+	}
+	for _, r := range app.Requests() {
+		if !r.Valid {
+			t.Errorf("app rejected %s %s", r.Method, r.URL)
+		}
+	}
+}
+
+func TestEndpointFailureExits1(t *testing.T) {
+	isolate(t)
+	srv := httptest.NewServer(nil) // 404 for everything
+	defer srv.Close()
+	code, out, _ := run(t, "outbound", "--url", srv.URL+"/voice", "--to", "+14155551212")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	if !strings.Contains(out, "11200") || !strings.Contains(out, "404") {
+		t.Errorf("report lacks the error:\n%s", out)
+	}
+}
+
+func TestBadInputExits2WithOneLine(t *testing.T) {
+	isolate(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inbound"}, "callsim: --url is required"},
+		{[]string{"inbound", "--url", "ftp://x/voice"}, "callsim: --url: \"ftp://x/voice\" is not an http:// or https:// URL"},
+		{[]string{"inbound", "--url", "http://x/voice", "--from", "123"}, "callsim: --from: not a valid phone number: 123"},
+		{[]string{"outbound", "--url", "http://x/voice", "--dial-status", "maybe"}, "callsim: --dial-status: unknown dial status \"maybe\" (allowed: answered, busy, failed, no-answer, answered-machine, answered-human, hangup-machine)"},
+		{[]string{"inbound", "--url", "http://x/voice", "--timeout", "soon"}, "callsim: --timeout: \"soon\" is not a duration (examples: 3s, 1500ms)"},
+		{[]string{"inbound", "--url", "http://x/voice", "--api-version", "2099"}, "callsim: --api-version: unknown API version \"2099\" (allowed: 2010-04-01, legacy)"},
+		{[]string{"inbound", "--url", "http://x/voice", "--param", "novalue"}, "callsim: --param \"novalue\": want Key=Value"},
+		{[]string{"inbound", "--url", "http://x/voice", "--dial-outcome", "maybe"}, "callsim: --dial-outcome: unknown dial outcome \"maybe\""},
+		{[]string{"inbound", "--url", "http://x/voice", "--method", "PUT"}, "callsim: --method: must be GET or POST"},
+		{[]string{"inbound", "--url", "http://x/voice", "--nope"}, "callsim: unknown flag: --nope"},
+		{[]string{"inbound", "--url", "http://x/voice", "--color", "pink"}, "callsim: --color: must be auto, always or never"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := run(t, tt.args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2", tt.args, code)
+		}
+		if !strings.HasPrefix(errOut, tt.want) || strings.Count(errOut, "\n") != 1 || out != "" {
+			t.Errorf("%v:\n got stderr %q stdout %q\nwant one line starting %q", tt.args, errOut, out, tt.want)
+		}
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	isolate(t)
+	os.WriteFile("callsim.yaml", []byte("url: http://from-file/voice\ntimeout: 4s\nauth_token: file-token-123\napi_version: 2010-04-01\n"), 0o644)
+	t.Setenv("CALLSIM_TIMEOUT", "6s")
+	code, out, errOut := run(t, "config", "--timeout", "8s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 {
+			rows[f[0]] = strings.Join(f[1:], " ")
+		}
+	}
+	for key, want := range map[string]string{
+		"url":         "http://from-file/voice callsim.yaml: url",
+		"timeout":     "8s --timeout",
+		"auth_token":  "[redacted] callsim.yaml: auth_token",
+		"method":      "POST default",
+		"api_version": "2010-04-01 callsim.yaml: api_version",
+	} {
+		if rows[key] != want {
+			t.Errorf("config %s = %q, want %q\n%s", key, rows[key], want, out)
+		}
+	}
+	if strings.Contains(out, "file-token-123") {
+		t.Error("token printed")
+	}
+	code, out, _ = run(t, "config", "--json")
+	if code != 0 || !strings.Contains(out, `"source": "CALLSIM_TIMEOUT"`) {
+		t.Errorf("env should beat the file for timeout:\n%s", out)
+	}
+}
+
+func TestBadConfigFileNamesTheFile(t *testing.T) {
+	isolate(t)
+	os.WriteFile("callsim.yaml", []byte("url: [oops\n"), 0o644)
+	code, _, errOut := run(t, "config")
+	if code != 2 || !strings.HasPrefix(errOut, "callsim: callsim.yaml:") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	os.WriteFile("callsim.yaml", []byte("urll: http://x\n"), 0o644)
+	code, _, errOut = run(t, "config")
+	if code != 2 || !strings.Contains(errOut, `unknown setting "urll"`) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	os.WriteFile(filepath.Join("callsim.yaml"), []byte("timeout: never\nurl: http://x/voice\n"), 0o644)
+	code, _, errOut = run(t, "inbound")
+	if code != 2 || !strings.HasPrefix(errOut, "callsim: callsim.yaml: timeout: \"never\" is not a duration") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestDryRunSendsNothing(t *testing.T) {
+	isolate(t)
+	app := &demoapp.App{}
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+	code, out, errOut := run(t, "inbound", "--url", srv.URL+"/voice", "--dry-run", "--auth-token", "tok-123456", "--method", "GET")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if n := len(app.Requests()); n != 0 {
+		t.Errorf("%d requests sent on --dry-run", n)
+	}
+	if !strings.Contains(out, "curl -sS -X GET") || !strings.Contains(out, "X-Twilio-Signature: ") || strings.Contains(out, "tok-123456") {
+		t.Errorf("dry run output:\n%s", out)
+	}
+}
