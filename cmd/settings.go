@@ -129,7 +129,7 @@ func (s *settings) String(flag string) string {
 	}
 	return s.v.GetString(configKey(flag))
 }
-func (s *settings) Bool(flag string) bool     { return s.v.GetBool(configKey(flag)) }
+func (s *settings) Bool(flag string) bool { return s.v.GetBool(configKey(flag)) }
 
 // Strings reads a list from a flag (repeatable or comma-separated), an
 // environment variable (comma-separated) or the config file (a YAML list).

@@ -337,7 +337,9 @@ func TestFlows(t *testing.T) {
 		{
 			name: "HTTP redirects are followed and re-signed",
 			routes: map[string]http.HandlerFunc{
-				"/voice": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/moved", http.StatusTemporaryRedirect) },
+				"/voice": func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, "/moved", http.StatusTemporaryRedirect)
+				},
 				"/moved": twimlRoute(resp(`<Say>moved</Say>`)),
 			},
 			opts:      func(_ string, o *simulate.Options) { o.NoEnd = true },
