@@ -637,6 +637,9 @@ func (r *run) dial(ctx context.Context, step *Step, v *twiml.Node) (*Step, *twim
 		return nil, nil, false
 	}
 	extra := DialFields(r.call.Profile, outcome, NewSID("CA", r.rnd), secs)
+	if rec := v.Attr("record"); outcome == "completed" && rec != "" && rec != "do-not-record" && rec != "false" {
+		extra = extra.Add("RecordingUrl", RecordingURL(r.call.AccountSid, NewSID("RE", r.rnd)))
+	}
 	next, doc := r.next(ctx, "dial", Target{r.resolve(v.Attr("action")), v.Attr("method")}, extra)
 	return next, doc, true
 }

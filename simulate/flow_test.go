@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -429,6 +430,49 @@ func TestFlows(t *testing.T) {
 				}
 			},
 		},
+	}
+	for _, outcome := range simulate.DialOutcomes {
+		for _, api := range []string{"legacy", "2010-04-01"} {
+			cases = append(cases, flowCase{
+				name: "Dial action " + api + " " + outcome,
+				routes: map[string]http.HandlerFunc{
+					"/voice":  twimlRoute(resp(`<Dial action="/dialed" record="record-from-answer" timeLimit="60"><Number>+14155550100</Number><Client>alice</Client></Dial><Say>unreachable</Say>`)),
+					"/dialed": twimlRoute(resp(`<Hangup/>`)),
+				},
+				spec:   simulate.CallSpec{APIVersion: api},
+				script: simulate.ScriptCaller{DialOutcomes: []string{outcome}},
+				check: func(t *testing.T, tr *simulate.Transcript, app *testApp) {
+					p := app.requests()[1].Params
+					want := outcome
+					field := "DialCallStatus"
+					if api == "legacy" {
+						field = "DialStatus"
+						if outcome == "completed" {
+							want = "answered"
+						}
+					}
+					if got := p.Value(field); got != want {
+						t.Errorf("%s = %q, want %q", field, got, want)
+					}
+					if api != "legacy" {
+						secs := p.Value("DialCallDuration")
+						if !simulate.ValidSID("CA", p.Value("DialCallSid")) || (outcome == "completed") == (secs == "0") {
+							t.Errorf("dial details: %v", p)
+						}
+						if n, _ := strconv.Atoi(secs); n > 60 {
+							t.Errorf("DialCallDuration %s over timeLimit 60", secs)
+						}
+					}
+					if _, rec := p.Get("RecordingUrl"); rec != (outcome == "completed") {
+						t.Errorf("RecordingUrl present = %v for %s", rec, outcome)
+					}
+					e := lastEvent(tr, simulate.EventDial)
+					if e.Outcome != outcome || e.Text != "+14155550100, client:alice" {
+						t.Errorf("dial event %+v", e)
+					}
+				},
+			})
+		}
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

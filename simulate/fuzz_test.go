@@ -1,0 +1,49 @@
+package simulate_test
+
+import (
+	"testing"
+
+	"github.com/callsim/callsim/simulate"
+)
+
+// Parsers of user input must never panic, whatever they are given.
+
+func FuzzParseOverrides(f *testing.F) {
+	for _, s := range []string{"", "ct=1000&rt=2000", "rc=5&rp=ct,rt", "tt=99", "rp=nope", "%zz", "e=ashburn&sni=n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		o, err := simulate.ParseOverrides(s)
+		if err == nil && (o.RetryCount < 0 || o.RetryCount > 5) {
+			t.Errorf("accepted retry count %d", o.RetryCount)
+		}
+	})
+}
+
+func FuzzParseParty(f *testing.F) {
+	for _, s := range []string{"+14158675309", "(415) 867-5309", "client:alice", "sip:a@b", "anonymous", "+442071234567", "", "+", "1e9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := simulate.ParseParty(s)
+		if err == nil && p.E164 == "" {
+			t.Errorf("accepted %q with no number", s)
+		}
+	})
+}
+
+func FuzzParseParams(f *testing.F) {
+	for _, s := range []string{"a=1&b=2", "CallSid=CA1&Digits=%231", "=&&=", "x=%zz", "a+b=c+d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := simulate.ParseParams(s)
+		if err != nil {
+			return
+		}
+		again, err := simulate.ParseParams(p.Encode())
+		if err != nil || len(again) != len(p) {
+			t.Errorf("%q: round trip %v → %q → %v (%v)", s, p, p.Encode(), again, err)
+		}
+	})
+}
