@@ -106,6 +106,12 @@ and reports every request and response.`,
 		newOutboundCmd(io, g),
 		newDemoCmd(io, g),
 		newConfigCmd(io, g),
+		newLoadCmd(io, g),
+		newExampleCmd(io, g),
+		newFieldsCmd(io, g),
+		newSignCmd(io, g),
+		newVerifyCmd(io, g),
+		newDocsCmd(io, g),
 	)
 	return root
 }

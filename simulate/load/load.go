@@ -211,6 +211,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	s.LateStarts = late.Load()
 	s.Interrupted = ctx.Err() != nil
 	s.BaseSeed = cfg.Spec.Seed
+	s.URL = cfg.Options.URL
+	s.NewConnections = cfg.NewConnections
 	return s, nil
 }
 

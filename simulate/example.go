@@ -1,0 +1,314 @@
+package simulate
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ExampleKind is one request `callsim example` can show.
+type ExampleKind struct {
+	Name        string // as typed on the command line
+	Request     string // Request.Kind, as the engine names it
+	Description string // one line, for help and the markdown format
+}
+
+// ExampleKinds are the example requests, in the order a call makes them.
+var ExampleKinds = []ExampleKind{
+	{"inbound", "initial", "the first request of an inbound call: someone phoned your Twilio number"},
+	{"outbound", "initial", "the first request of an outbound call your app placed through the REST API"},
+	{"completed", "end", "the end-of-call request: the voice URL again with CallStatus=completed"},
+	{"gather", "gather", "the Gather action request: what the caller pressed"},
+	{"record", "record", "the Record action request: the message the caller left"},
+	{"dial", "dial", "the Dial action request: how the dialled call went"},
+	{"status-callback", "status-callback", "the status callback of the completed event"},
+}
+
+// ExampleKindNames lists the example kinds in order.
+func ExampleKindNames() []string {
+	names := make([]string, len(ExampleKinds))
+	for i, k := range ExampleKinds {
+		names[i] = k.Name
+	}
+	return names
+}
+
+// LookupExampleKind finds an example kind by name.
+func LookupExampleKind(name string) (ExampleKind, error) {
+	for _, k := range ExampleKinds {
+		if k.Name == name {
+			return k, nil
+		}
+	}
+	return ExampleKind{}, &InputError{Value: name, Msg: fmt.Sprintf("unknown request kind %q (allowed: %s)", name, strings.Join(ExampleKindNames(), ", "))}
+}
+
+// ExampleFormats are the formats FormatExample writes.
+var ExampleFormats = []string{"query", "form", "curl", "http", "json", "yaml", "table", "markdown"}
+
+// DefaultExampleSeed makes examples reproducible: the same seed gives the
+// same SIDs, numbers and tokens on every run and machine, so docs built from
+// them do not churn.
+const DefaultExampleSeed uint64 = 20100401
+
+// ExampleTime is the clock of reproducible examples: the status callback's
+// Timestamp.
+var ExampleTime = time.Date(2026, time.February, 12, 11, 48, 25, 0, time.UTC)
+
+// streamExample is the first seed stream of example values, one per kind.
+const streamExample = 0x6578616d706c65
+
+// DefaultExampleURL is the URL an example request goes to when none is given.
+func DefaultExampleURL(kind string) string {
+	switch kind {
+	case "gather", "record", "dial":
+		return "https://example.com/voice/" + kind
+	case "status-callback":
+		return "https://example.com/voice/status"
+	}
+	return "https://example.com/voice"
+}
+
+// ExampleOptions say where an example request goes and how it is signed.
+type ExampleOptions struct {
+	URL       string    // the voice URL, action URL or status callback; "" = DefaultExampleURL
+	Method    string    // GET or POST (default)
+	AuthToken string    // signs the request when set
+	Now       time.Time // when the call ended (status callback Timestamp); zero = ExampleTime
+	Speech    string    // gather: the caller said this instead of pressing keys
+}
+
+// ExampleCall makes the call an example kind belongs to: outbound for
+// "outbound", inbound for every other kind.
+func ExampleCall(kind string, spec CallSpec) (*Call, error) {
+	if _, err := LookupExampleKind(kind); err != nil {
+		return nil, err
+	}
+	spec.Direction = Inbound
+	if kind == "outbound" {
+		spec.Direction = Outbound
+	}
+	return NewCall(spec)
+}
+
+// Example builds the request of that kind Twilio would send during call,
+// with values drawn from the call's seed, signed when opt.AuthToken is set.
+// --param overrides (call.Overrides) win over every generated field.
+func Example(kind string, call *Call, opt ExampleOptions) (*Request, error) {
+	k, err := LookupExampleKind(kind)
+	if err != nil {
+		return nil, err
+	}
+	if (kind == "inbound" && call.Direction != Inbound) || (kind == "outbound" && call.Direction != Outbound) {
+		return nil, &InputError{Value: kind, Msg: fmt.Sprintf("a %s example needs a %s call", kind, kind)}
+	}
+	if opt.URL == "" {
+		opt.URL = DefaultExampleURL(kind)
+	}
+	if _, err := parseHTTPURL(opt.URL); err != nil {
+		return nil, &InputError{Field: "url", Value: opt.URL, Msg: err.Error()}
+	}
+	if m := strings.ToUpper(opt.Method); m != "" && m != http.MethodGet && m != http.MethodPost {
+		return nil, inputErr("method", opt.Method, "must be GET or POST")
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = ExampleTime
+	}
+	p := call.Profile
+	// The call's length is shared by every kind (completed and
+	// status-callback agree); the rest is drawn per kind so no two
+	// requests share a token or SID.
+	seconds := 20 + call.runRand().IntN(160)
+	r := newRand(call.Seed, streamExample+uint64(slices.Index(ExampleKinds, k)))
+	var params Params
+	switch kind {
+	case "inbound", "outbound":
+		params = call.Params(call.FirstStatus(), true)
+	case "completed":
+		// As the engine's end-of-call request.
+		params = call.Params("completed", false)
+		if p.StatusCallbacks {
+			params = params.Set("CallDuration", strconv.Itoa(seconds))
+		}
+	case "gather":
+		params = call.Params("in-progress", false)
+		if opt.Speech != "" {
+			params = params.Merge(GatherSpeechFields(opt.Speech, float64(80+r.IntN(20))/100))
+		} else {
+			params = params.Merge(GatherDigitsFields(p, fmt.Sprintf("%04d", r.IntN(10000)), "#"))
+		}
+	case "record":
+		params = call.Params("in-progress", false).
+			Merge(RecordFields(p, call.AccountSid, NewSID("RE", r), 3+r.IntN(40), "#"))
+	case "dial":
+		params = call.Params("in-progress", false).
+			Merge(DialFields(p, "completed", NewSID("CA", r), 20+r.IntN(100)))
+	case "status-callback":
+		at := now.UTC().Format(TimestampFormat)
+		params = call.Params("completed", false).
+			Merge(StatusCallbackFields(p, "completed", "completed", seconds, true, 0, at))
+	}
+	params = params.Merge(call.Overrides)
+	signer := &Signer{AuthToken: opt.AuthToken}
+	return signer.Build(k.Request, Target{URL: opt.URL, Method: opt.Method}, params, r)
+}
+
+// ExampleQueryURL is the example as a GET URL: the URL with every field in
+// its query string (for a POST request, the URL it would be as a GET).
+func ExampleQueryURL(req *Request) string {
+	if req.Method == http.MethodGet || len(req.Params) == 0 {
+		return req.URL
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return req.URL
+	}
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
+	}
+	u.RawQuery += req.Params.Encode()
+	return u.String()
+}
+
+// ExampleHTTP is the request as raw HTTP/1.1 with lines ending in eol
+// ("\r\n" on the wire).
+func ExampleHTTP(req *Request, eol string) string {
+	u, err := url.Parse(req.URL)
+	target, host := req.URL, ""
+	if err == nil {
+		target, host = u.RequestURI(), u.Host
+	}
+	var b strings.Builder
+	b.WriteString(req.Method + " " + target + " HTTP/1.1" + eol)
+	b.WriteString("Host: " + host + eol)
+	for _, h := range req.Headers {
+		b.WriteString(h.Key + ": " + h.Value + eol)
+	}
+	if req.Method == http.MethodPost {
+		b.WriteString("Content-Length: " + strconv.Itoa(len(req.Body)) + eol)
+	}
+	b.WriteString(eol)
+	if req.Method == http.MethodPost {
+		// The empty line after the body is for people; servers ignore it.
+		b.WriteString(req.Body + eol)
+	}
+	return b.String()
+}
+
+// FormatExample writes an example request in one of ExampleFormats. p and
+// kind (an ExampleKinds name) give the field meanings and the description in
+// the markdown and table formats.
+func FormatExample(w io.Writer, req *Request, format string, p *Profile, kind string) error {
+	var b bytes.Buffer
+	switch format {
+	case "query":
+		b.WriteString(ExampleQueryURL(req) + "\n")
+	case "form":
+		b.WriteString(req.Params.Encode() + "\n")
+	case "curl":
+		b.WriteString(req.Curl() + "\n")
+	case "http":
+		b.WriteString(ExampleHTTP(req, "\r\n"))
+	case "json":
+		return WriteJSON(w, req)
+	case "yaml":
+		if err := writeExampleYAML(&b, req); err != nil {
+			return err
+		}
+	case "table":
+		writeExampleTable(&b, req)
+	case "markdown":
+		writeExampleMarkdown(&b, req, p, kind)
+	default:
+		return &InputError{Field: "format", Value: format, Msg: fmt.Sprintf("unknown format %q (allowed: %s)", format, strings.Join(ExampleFormats, ", "))}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func writeExampleTable(b *bytes.Buffer, req *Request) {
+	var s strings.Builder
+	pal := newPalette(false)
+	fmt.Fprintf(&s, "%s %s\n", req.Method, req.URL)
+	writeTable(&s, req.Params, pal, "  ")
+	s.WriteString("headers:\n")
+	writeTable(&s, req.Headers, pal, "  ")
+	b.WriteString(s.String())
+}
+
+func writeExampleMarkdown(b *bytes.Buffer, req *Request, p *Profile, kind string) {
+	desc := kind
+	if k, err := LookupExampleKind(kind); err == nil {
+		desc = k.Description
+	}
+	fmt.Fprintf(b, "Example: %s (API version %s, %s).\n\n", desc, p.Name, req.Method)
+	b.WriteString("```http\n")
+	b.WriteString(ExampleHTTP(req, "\n"))
+	b.WriteString("```\n\n")
+	b.WriteString("| Field | Example | Meaning |\n|---|---|---|\n")
+	for _, kv := range req.Params {
+		meaning := fieldMeaning(p, kind, kv.Key)
+		if meaning == "" {
+			meaning = "Added with --param."
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", kv.Key, mdCode(kv.Value), mdCell(meaning))
+	}
+}
+
+// mdCode renders a value as inline code in a table cell.
+func mdCode(v string) string {
+	if v == "" {
+		return "*(empty)*"
+	}
+	fence := "`"
+	for strings.Contains(v, fence) {
+		fence += "`"
+	}
+	if fence != "`" {
+		v = " " + v + " "
+	}
+	return fence + mdCell(v) + fence
+}
+
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+func writeExampleYAML(b *bytes.Buffer, req *Request) error {
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+	mapping := func(p Params) *yaml.Node {
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		for _, kv := range p {
+			n.Content = append(n.Content, str(kv.Key), str(kv.Value))
+		}
+		return n
+	}
+	doc := &yaml.Node{Kind: yaml.MappingNode}
+	add := func(k string, v *yaml.Node) { doc.Content = append(doc.Content, str(k), v) }
+	add("kind", str(req.Kind))
+	add("method", str(req.Method))
+	add("url", str(req.URL))
+	add("params", mapping(req.Params))
+	if req.Body != "" {
+		add("body", str(req.Body))
+	}
+	add("headers", mapping(req.Headers))
+	if req.Signature != "" {
+		add("signature", str(req.Signature))
+	}
+	enc := yaml.NewEncoder(b)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	return enc.Close()
+}
