@@ -20,24 +20,8 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-func isolate(t *testing.T) {
-	t.Helper()
-	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	t.Setenv("HOME", dir)
-	for _, e := range os.Environ() {
-		if k, _, _ := strings.Cut(e, "="); strings.HasPrefix(k, "CALLSIM_") || strings.HasPrefix(k, "TWILIO_") {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
-	wd, _ := os.Getwd()
-	t.Cleanup(func() { os.Chdir(wd) })
-	os.Chdir(dir)
-}
-
 func TestDemoEndToEnd(t *testing.T) {
-	isolate(t)
+	cleanEnv(t)
 	code, out, errOut := run(t, "demo", "--seed", "1")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -53,7 +37,7 @@ func TestDemoEndToEnd(t *testing.T) {
 }
 
 func TestInboundJSONRedactsToken(t *testing.T) {
-	isolate(t)
+	cleanEnv(t)
 	const token = "supersecret-token-value"
 	app := &demoapp.App{AuthToken: token}
 	srv := httptest.NewServer(app.Handler())
@@ -88,7 +72,7 @@ func TestInboundJSONRedactsToken(t *testing.T) {
 }
 
 func TestEndpointFailureExits1(t *testing.T) {
-	isolate(t)
+	cleanEnv(t)
 	srv := httptest.NewServer(nil) // 404 for everything
 	defer srv.Close()
 	code, out, _ := run(t, "outbound", "--url", srv.URL+"/voice", "--to", "+14155551212")
@@ -101,7 +85,7 @@ func TestEndpointFailureExits1(t *testing.T) {
 }
 
 func TestBadInputExits2WithOneLine(t *testing.T) {
-	isolate(t)
+	cleanEnv(t)
 	tests := []struct {
 		args []string
 		want string
@@ -130,7 +114,7 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 }
 
 func TestConfigPrecedence(t *testing.T) {
-	isolate(t)
+	cleanEnv(t)
 	os.WriteFile("callsim.yaml", []byte("url: http://from-file/voice\ntimeout: 4s\nauth_token: file-token-123\napi_version: 2010-04-01\n"), 0o644)
 	t.Setenv("CALLSIM_TIMEOUT", "6s")
 	code, out, errOut := run(t, "config", "--timeout", "8s")
@@ -164,7 +148,7 @@ func TestConfigPrecedence(t *testing.T) {
 }
 
 func TestBadConfigFileNamesTheFile(t *testing.T) {
-	isolate(t)
+	cleanEnv(t)
 	os.WriteFile("callsim.yaml", []byte("url: [oops\n"), 0o644)
 	code, _, errOut := run(t, "config")
 	if code != 2 || !strings.HasPrefix(errOut, "callsim: callsim.yaml:") {
@@ -183,7 +167,7 @@ func TestBadConfigFileNamesTheFile(t *testing.T) {
 }
 
 func TestDryRunSendsNothing(t *testing.T) {
-	isolate(t)
+	cleanEnv(t)
 	app := &demoapp.App{}
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()

@@ -386,13 +386,8 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			continue // reported by validation (12200); Twilio skips it
 		}
 		switch v.Name {
-		case "Say":
-			r.say(step, v)
-		case "Play":
-			r.play(step, v)
-		case "Pause":
-			n, _ := v.Int("length")
-			r.event(step, Event{Kind: EventPause, Verb: "Pause", Line: v.Line, Seconds: float64(n), Text: fmt.Sprintf("%d s", n)})
+		case "Say", "Play", "Pause":
+			r.audio(step, v)
 		case "Gather":
 			if next, nd, fetched := r.gather(ctx, step, v); fetched || r.ended {
 				return next, nd
@@ -441,6 +436,19 @@ func (r *run) next(ctx context.Context, kind string, target Target, extra Params
 	}
 	params := r.call.Params("in-progress", false).Merge(extra)
 	return r.fetch(ctx, kind, target, params)
+}
+
+// audio plays Say, Play and Pause, at the top level or nested in Gather.
+func (r *run) audio(step *Step, v *twiml.Node) {
+	switch v.Name {
+	case "Say":
+		r.say(step, v)
+	case "Play":
+		r.play(step, v)
+	case "Pause":
+		n, _ := v.Int("length")
+		r.event(step, Event{Kind: EventPause, Verb: "Pause", Line: v.Line, Seconds: float64(n), Text: fmt.Sprintf("%d s", n)})
+	}
 }
 
 func (r *run) say(step *Step, v *twiml.Node) {
@@ -502,15 +510,7 @@ func (r *run) prompt(ctx context.Context, verb string, v *twiml.Node, p Prompt) 
 
 func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *twiml.Document, bool) {
 	for _, c := range v.Children {
-		switch c.Name {
-		case "Say":
-			r.say(step, c)
-		case "Play":
-			r.play(step, c)
-		case "Pause":
-			n, _ := c.Int("length")
-			r.event(step, Event{Kind: EventPause, Verb: "Pause", Line: c.Line, Seconds: float64(n), Text: fmt.Sprintf("%d s", n)})
-		}
+		r.audio(step, c)
 	}
 	input := strings.Fields(v.Attr("input"))
 	act, ok := r.prompt(ctx, "Gather", v, Prompt{Input: input})
