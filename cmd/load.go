@@ -1,10 +1,16 @@
 package cmd
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +19,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/scenarios"
 	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/load"
 )
@@ -26,6 +33,7 @@ type loadOptions struct {
 	newConnections bool
 	direction      string
 	progress       string
+	scenarios      []string
 }
 
 func newLoadCmd(io *IO, g *globals) *cobra.Command {
@@ -43,6 +51,11 @@ Two ways to load:
   --rate R/s --duration D     start R calls a second for D (open model);
                               --concurrency caps the calls in flight
 
+With --scenario, the calls are those of scenario files instead of the flow
+flags: call i plays scenario i mod n, its steps' actions in order (expectations
+are not checked: load measures latency and errors). --url and --auth-token
+replace the scenarios' own, as with callsim run.
+
 The summary gives calls completed and failed, requests per second, latency of
 the first request, action requests and end-of-call requests (p50, p90, p99,
 max), errors by Twilio error code, and the share of requests that took
@@ -50,7 +63,8 @@ Twilio's 15 s limit or more. Ctrl-C stops early with a partial summary.
 Exit status 1 when a call failed or the run was interrupted.`,
 		Example: `  callsim load --url http://localhost:3000/voice --calls 1000 --concurrency 50
   callsim load --url http://localhost:3000/voice --rate 20/s --duration 1m --digits 1,2
-  callsim load --url http://localhost:3000/voice --calls 500 --new-connections --json`,
+  callsim load --url http://localhost:3000/voice --calls 500 --new-connections --json
+  APP_URL=http://localhost:3000 callsim load --scenario scenarios/ --calls 1000`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return o.run(c, g, io)
@@ -63,11 +77,12 @@ Exit status 1 when a call failed or the run was interrupted.`,
 	}
 	f.StringVar(&o.direction, "direction", "inbound", "direction of every call: inbound or outbound (with --dial-status)")
 	f.Int64Var(&o.calls, "calls", 100, "how many calls to place (without it, --duration alone runs until the time is up)")
-	f.IntVar(&o.concurrency, "concurrency", load.DefaultConcurrency, "calls in flight at most (with --rate, default: enough to keep the rate for 15 s calls)")
+	f.IntVar(&o.concurrency, "concurrency", load.DefaultConcurrency, "calls in flight at most (with --rate, default: enough to keep the rate if calls take 15 s, up to 2000)")
 	f.StringVar(&o.rate, "rate", "", "start calls at this rate instead of keeping --concurrency busy: 20, 20/s, 600/m")
 	f.DurationVar(&o.duration, "duration", 0, "stop starting calls after this long (calls in flight finish)")
 	f.BoolVar(&o.newConnections, "new-connections", false, "one connection per call, closed when it ends (default: keep-alive connections shared by all calls)")
 	f.StringVar(&o.progress, "progress", "auto", "live progress on stderr: auto (when a terminal), always or never")
+	f.StringArrayVar(&o.scenarios, "scenario", nil, "place the calls of these scenario files or folders instead (call i plays scenario i mod n; repeatable)")
 	return c
 }
 
@@ -78,32 +93,53 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 			return usageErr("--%s cannot be used with load", name)
 		}
 	}
-	var dir simulate.Direction
-	switch o.direction {
-	case "inbound", "outbound":
-		dir = simulate.Direction(o.direction)
-	default:
-		return usageErr("--direction %q: must be inbound or outbound", o.direction)
+	var (
+		cfg     load.Config
+		secrets []string
+		s       *settings
+		err     error
+	)
+	if len(o.scenarios) > 0 {
+		if cfg.Flows, secrets, err = o.scenarioFlows(c); err != nil {
+			return err
+		}
+	} else {
+		var dir simulate.Direction
+		switch o.direction {
+		case "inbound", "outbound":
+			dir = simulate.Direction(o.direction)
+		default:
+			return usageErr("--direction %q: must be inbound or outbound", o.direction)
+		}
+		if dir == simulate.Inbound && f.Changed("dial-status") {
+			return usageErr("--dial-status: inbound calls are always answered; it applies with --direction outbound")
+		}
+		if s, err = o.call.resolve(c, g, dir); err != nil {
+			return err
+		}
+		script := o.call.script
+		cfg.Flows = []load.Flow{{
+			Spec:    o.call.spec,
+			Options: o.call.opts,
+			NewCaller: func(int64) simulate.Caller {
+				sc := script // counters start at zero for every call; lists are shared read-only
+				return &sc
+			},
+		}}
+		secrets = []string{o.call.opts.AuthToken}
 	}
-	s, err := o.call.resolve(c, g, dir)
-	if err != nil {
-		return err
-	}
-	cfg := load.Config{
-		Spec:           o.call.spec,
-		Options:        o.call.opts,
-		Calls:          o.calls,
-		Concurrency:    o.concurrency,
-		Duration:       o.duration,
-		NewConnections: o.newConnections,
-	}
+	cfg.Calls, cfg.Concurrency, cfg.Duration, cfg.NewConnections = o.calls, o.concurrency, o.duration, o.newConnections
 	if o.rate != "" {
 		if cfg.Rate, err = parseRate(o.rate); err != nil {
 			return usageErr("--rate %q: %v", o.rate, err)
 		}
 		if !f.Changed("concurrency") {
-			need := math.Ceil(cfg.Rate * o.call.opts.Timeout.Seconds())
-			cfg.Concurrency = int(min(max(need, load.DefaultConcurrency), 10000))
+			timeout := cfg.Flows[0].Options.Timeout
+			if timeout <= 0 {
+				timeout = load.TwilioLimit
+			}
+			need := math.Ceil(cfg.Rate * timeout.Seconds())
+			cfg.Concurrency = int(min(max(need, load.DefaultConcurrency), 2000))
 		}
 	}
 	if !f.Changed("calls") && o.duration > 0 {
@@ -115,16 +151,13 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 	if f.Changed("concurrency") && o.concurrency < 1 {
 		return usageErr("--concurrency %d: must be at least 1", o.concurrency)
 	}
-	script := o.call.script
-	cfg.NewCaller = func(int64) simulate.Caller {
-		sc := script // counters start at zero for every call; lists are shared read-only
-		return &sc
-	}
-	out := simulate.NewRedactor(io.Out, o.call.opts.AuthToken)
-	errOut := simulate.NewRedactor(io.ErrOut, o.call.opts.AuthToken)
-	for _, u := range []string{o.call.opts.URL, o.call.opts.SigningURL, o.call.opts.FallbackURL, o.call.opts.StatusCallback} {
-		out.AddURL(u)
-		errOut.AddURL(u)
+	out := simulate.NewRedactor(io.Out, secrets...)
+	errOut := simulate.NewRedactor(io.ErrOut, secrets...)
+	for _, fl := range cfg.Flows {
+		for _, u := range []string{fl.Options.URL, fl.Options.SigningURL, fl.Options.FallbackURL, fl.Options.StatusCallback} {
+			out.AddURL(u)
+			errOut.AddURL(u)
+		}
 	}
 
 	show := false
@@ -154,7 +187,10 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 	}()
 	sum, err := load.Run(ctx, cfg)
 	if err != nil {
-		return s.flagError(err)
+		if s != nil {
+			return s.flagError(err)
+		}
+		return err
 	}
 	if show {
 		mu.Lock()
@@ -202,4 +238,139 @@ func parseRate(raw string) (float64, error) {
 		}
 	}
 	return n / per.Seconds(), nil
+}
+
+// flowFlags are the flags that describe the call; a scenario file does
+// that instead.
+var flowFlags = []string{
+	"method", "from", "to", "dial-status", "api-version", "account-sid", "signing-url", "timeout",
+	"no-geo", "no-end", "digits", "speech", "record-seconds", "dial-outcome", "fallback-url",
+	"fallback-method", "status-callback", "status-callback-method", "status-events", "max-steps", "direction",
+}
+
+// scenarioFlows loads --scenario files: one flow per scenario (skipped ones
+// left out), each playing its steps' actions. Expectations are not checked:
+// load measures latency and errors. --url, --auth-token and --param apply
+// to every scenario, as with callsim run; the run's seed replaces the
+// scenarios' own so that every call gets its own CallSid.
+func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, error) {
+	for _, name := range flowFlags {
+		if c.Flags().Changed(name) {
+			return nil, nil, usageErr("--%s cannot be used with --scenario: the scenario file describes the call", name)
+		}
+	}
+	loader := &scenarios.Loader{URL: o.call.opts.URL, AuthToken: o.call.opts.AuthToken}
+	if f := c.Flags(); f.Changed("url") {
+		loader.URL, _ = f.GetString("url")
+	}
+	if f := c.Flags(); f.Changed("auth-token") {
+		loader.AuthToken, _ = f.GetString("auth-token")
+	}
+	if loader.URL != "" {
+		if _, err := url.Parse(loader.URL); err != nil {
+			return nil, nil, usageErr("--url %q: %v", loader.URL, err)
+		}
+	}
+	for _, kv := range o.call.params {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, nil, usageErr("--param %q: want Key=Value", kv)
+		}
+		loader.Params = append(loader.Params, simulate.Param{Key: k, Value: v})
+	}
+	seed, err := runSeed(o.call.seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := scenarios.Discover(o.scenarios)
+	if err != nil {
+		return nil, nil, usageErr("--scenario: %v", err)
+	}
+	if len(files) == 0 {
+		return nil, nil, usageErr("--scenario: no *.yaml or *.yml files in %s", strings.Join(o.scenarios, ", "))
+	}
+	suite, err := loader.Load(files)
+	if err != nil {
+		var el scenarios.ErrorList
+		if errors.As(err, &el) && len(el) > 0 {
+			return nil, nil, usageErr("%s (and %d more problems; callsim run --check lists them)", el[0], len(el)-1)
+		}
+		return nil, nil, usageErr("%v", err)
+	}
+	var flows []load.Flow
+	secrets := []string{loader.AuthToken}
+	for _, sc := range suite.Scenarios() {
+		if sc.Skip != "" {
+			continue
+		}
+		secrets = append(secrets, sc.Secrets...)
+		call := sc.Call
+		spec := simulate.CallSpec{
+			Direction: call.Direction, APIVersion: call.Profile.Name, DialStatus: call.DialStatus,
+			From: call.Caller.E164, To: call.Called.E164, AccountSid: call.AccountSid,
+			Params: call.Overrides, NoGeo: call.NoGeo, Seed: seed,
+		}
+		steps := sc.Steps
+		flows = append(flows, load.Flow{
+			Name: sc.ID(), Spec: spec, Options: sc.Options,
+			NewCaller: func(int64) simulate.Caller { return &scenarioCaller{steps: steps, next: 1} },
+		})
+	}
+	if len(flows) == 0 {
+		return nil, nil, usageErr("--scenario: every scenario is skipped")
+	}
+	return flows, secrets, nil
+}
+
+// runSeed is --seed, or a random one.
+func runSeed(raw string) (uint64, error) {
+	if raw != "" {
+		n, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			return 0, usageErr("--seed %q: want a whole number", raw)
+		}
+		return n, nil
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]), nil
+}
+
+// scenarioCaller plays a scenario's steps in order, one per prompt, and
+// hangs up when they run out or when the app asks for something the next
+// step does not answer (a scenario failure; load does not judge it).
+type scenarioCaller struct {
+	steps []*scenarios.Step
+	next  int
+}
+
+// Next implements simulate.Caller.
+func (s *scenarioCaller) Next(ctx context.Context, p simulate.Prompt) (simulate.Action, error) {
+	if ctx.Err() != nil || s.next >= len(s.steps) {
+		return simulate.Action{Hangup: true}, nil
+	}
+	a := s.steps[s.next].Action
+	s.next++
+	verb := map[string]string{scenarios.ActPress: "Gather", scenarios.ActSpeak: "Gather", scenarios.ActWait: "Gather",
+		scenarios.ActRecord: "Record", scenarios.ActDialOutcome: "Dial"}[a.Kind]
+	if a.Kind == scenarios.ActHangup || verb != p.Verb {
+		return simulate.Action{Hangup: true}, nil
+	}
+	switch a.Kind {
+	case scenarios.ActPress:
+		if !slices.Contains(p.Input, "dtmf") {
+			return simulate.Action{Hangup: true}, nil
+		}
+		return simulate.Action{Digits: a.Digits}, nil
+	case scenarios.ActSpeak:
+		if !slices.Contains(p.Input, "speech") {
+			return simulate.Action{Hangup: true}, nil
+		}
+		return simulate.Action{Speech: a.Speech, Confidence: a.Confidence}, nil
+	case scenarios.ActRecord:
+		return simulate.Action{RecordSeconds: a.Seconds}, nil
+	case scenarios.ActDialOutcome:
+		return simulate.Action{DialOutcome: a.Outcome}, nil
+	}
+	return simulate.Action{}, nil // wait
 }

@@ -112,6 +112,8 @@ and reports every request and response.`,
 		newSignCmd(io, g),
 		newVerifyCmd(io, g),
 		newDocsCmd(io, g),
+		newRunCmd(io, g),
+		newSchemaCmd(io, g),
 	)
 	return root
 }

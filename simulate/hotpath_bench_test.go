@@ -3,7 +3,9 @@ package simulate
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -132,4 +134,40 @@ func BenchmarkFlowStep(b *testing.B) {
 func BenchmarkFlowIVR(b *testing.B) {
 	doc := `<Response><Gather numDigits="1" action="/voice"><Say>Press 1 for sales.</Say></Gather><Say>Goodbye.</Say></Response>`
 	benchRun(b, doc, Options{MaxSteps: 2}, func() Caller { return &ScriptCaller{Digits: []string{"1"}} })
+}
+
+// TestStringToSignFastPath checks the map-free path for unique field names
+// against the general algorithm (every value of a name, sorted, unique).
+func TestStringToSignFastPath(t *testing.T) {
+	reference := func(rawURL string, params Params) string {
+		byKey := map[string][]string{}
+		for _, kv := range params {
+			byKey[kv.Key] = append(byKey[kv.Key], kv.Value)
+		}
+		keys := slices.Sorted(maps.Keys(byKey))
+		s := rawURL
+		for _, k := range keys {
+			vals := slices.Compact(slices.Sorted(slices.Values(byKey[k])))
+			for _, v := range vals {
+				s += k + v
+			}
+		}
+		return s
+	}
+	for seed := range uint64(100) {
+		for _, api := range ProfileNames() {
+			c, err := NewCall(CallSpec{APIVersion: api, Seed: seed, Params: Params{{"Zeta", "1"}, {"a b", "x&y"}, {"Ω", ""}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := c.Params("ringing", true)
+			if got, want := StringToSign("https://x.test/v?z=1", p), reference("https://x.test/v?z=1", p); got != want {
+				t.Fatalf("unique fields:\n got %q\nwant %q", got, want)
+			}
+			p = p.Add("Digits", "1").Add("Digits", "0").Add("Digits", "1")
+			if got, want := StringToSign("https://x.test/v", p), reference("https://x.test/v", p); got != want {
+				t.Fatalf("repeated fields:\n got %q\nwant %q", got, want)
+			}
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -23,6 +24,9 @@ func StringToSign(rawURL string, params Params) string {
 	b.WriteString(rawURL)
 	if len(params) == 0 {
 		return b.String()
+	}
+	if s, ok := stringToSignUnique(rawURL, params); ok {
+		return s
 	}
 	byKey := map[string][]string{}
 	for _, kv := range params {
@@ -41,6 +45,28 @@ func StringToSign(rawURL string, params Params) string {
 		}
 	}
 	return b.String()
+}
+
+// stringToSignUnique is StringToSign for the usual case where no field
+// repeats: one sort, no map (the load hot path); ok is false otherwise.
+func stringToSignUnique(rawURL string, params Params) (string, bool) {
+	sorted := slices.Clone(params)
+	slices.SortFunc(sorted, func(a, b Param) int { return strings.Compare(a.Key, b.Key) })
+	n := len(rawURL)
+	for i, kv := range sorted {
+		if i > 0 && kv.Key == sorted[i-1].Key {
+			return "", false
+		}
+		n += len(kv.Key) + len(kv.Value)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(rawURL)
+	for _, kv := range sorted {
+		b.WriteString(kv.Key)
+		b.WriteString(kv.Value)
+	}
+	return b.String(), true
 }
 
 func uniqueSorted(vals []string) []string {

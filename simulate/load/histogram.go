@@ -11,13 +11,15 @@ import (
 // two is split into subBuckets equal buckets, so a bucket is never wider than
 // 1/subBuckets of the values in it. Quantiles are reported as the middle of
 // their bucket, within 1/(2·subBuckets) (0.4 %) of the true value; count,
-// sum, min and max are exact. Memory is fixed (about 36 kB) whatever the
-// number of values, and two histograms merge by adding counts.
+// sum, min and max are exact. Memory never depends on the number of
+// values: buckets are allocated one power of two (1 kB) at a time, on first
+// use, so a histogram holds at most 35 kB and typically a few kB (latencies
+// spread over a few powers of two). Two histograms merge by adding counts.
 //
 // A Histogram is not safe for concurrent use: each worker keeps its own and
 // they are merged at the end.
 type Histogram struct {
-	counts   []uint64
+	chunks   [numChunks][]uint64 // bucket i is chunks[i/subBuckets][i%subBuckets]
 	n        uint64
 	sum      time.Duration
 	min, max time.Duration
@@ -31,6 +33,7 @@ const (
 	// (max stays exact).
 	maxShift   = 33
 	numBuckets = (maxShift+1)*subBuckets + subBuckets
+	numChunks  = numBuckets / subBuckets
 )
 
 // RelativeError is the largest relative difference between a quantile the
@@ -38,8 +41,14 @@ const (
 const RelativeError = 1.0 / (2 * subBuckets)
 
 // NewHistogram returns an empty histogram.
-func NewHistogram() *Histogram {
-	return &Histogram{counts: make([]uint64, numBuckets)}
+func NewHistogram() *Histogram { return &Histogram{} }
+
+func (h *Histogram) add(bucket int, n uint64) {
+	c := &h.chunks[bucket/subBuckets]
+	if *c == nil {
+		*c = make([]uint64, subBuckets)
+	}
+	(*c)[bucket%subBuckets] += n
 }
 
 func bucketOf(v time.Duration) int {
@@ -72,7 +81,7 @@ func (h *Histogram) Record(v time.Duration) {
 	if v < 0 {
 		v = 0
 	}
-	h.counts[bucketOf(v)]++
+	h.add(bucketOf(v), 1)
 	if h.n == 0 || v < h.min {
 		h.min = v
 	}
@@ -88,8 +97,12 @@ func (h *Histogram) Merge(o *Histogram) {
 	if o == nil || o.n == 0 {
 		return
 	}
-	for i, c := range o.counts {
-		h.counts[i] += c
+	for ci, c := range o.chunks {
+		for j, n := range c {
+			if n > 0 {
+				h.add(ci*subBuckets+j, n)
+			}
+		}
 	}
 	if h.n == 0 || o.min < h.min {
 		h.min = o.min
@@ -134,12 +147,14 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 	rank := uint64(math.Ceil(q * float64(h.n)))
 	rank = max(rank, 1)
 	var seen uint64
-	for i, c := range h.counts {
-		seen += c
-		if seen >= rank {
-			lo, hi := bounds(i)
-			v := time.Duration(lo + (hi-lo)/2)
-			return min(max(v, h.min), h.max)
+	for ci, c := range h.chunks {
+		for j, n := range c {
+			seen += n
+			if seen >= rank {
+				lo, hi := bounds(ci*subBuckets + j)
+				v := time.Duration(lo + (hi-lo)/2)
+				return min(max(v, h.min), h.max)
+			}
 		}
 	}
 	return h.max

@@ -129,7 +129,7 @@ func TestHistogramMerge(t *testing.T) {
 	for _, p := range parts {
 		merged.Merge(p)
 	}
-	if !slices.Equal(merged.counts, whole.counts) || merged.n != whole.n || merged.sum != whole.sum || merged.min != whole.min || merged.max != whole.max {
+	if !equalChunks(merged, whole) || merged.n != whole.n || merged.sum != whole.sum || merged.min != whole.min || merged.max != whole.max {
 		t.Fatal("merging per-worker histograms differs from recording into one")
 	}
 	if NewHistogram().Quantile(0.5) != 0 || NewHistogram().Mean() != 0 {
@@ -137,13 +137,42 @@ func TestHistogramMerge(t *testing.T) {
 	}
 }
 
-func TestHistogramMemoryIsConstant(t *testing.T) {
-	h := NewHistogram()
-	n := len(h.counts)
-	for i := range 1_000_000 {
-		h.Record(time.Duration(i) * time.Microsecond)
+func equalChunks(a, b *Histogram) bool {
+	for i := range a.chunks {
+		if !slices.Equal(a.chunks[i], b.chunks[i]) {
+			return false
+		}
 	}
-	if len(h.counts) != n || cap(h.counts) != n {
-		t.Fatalf("histogram grew from %d to %d buckets", n, len(h.counts))
+	return true
+}
+
+func allocated(h *Histogram) (chunks int) {
+	for _, c := range h.chunks {
+		if c != nil {
+			chunks++
+		}
+	}
+	return chunks
+}
+
+func TestHistogramMemoryIsBounded(t *testing.T) {
+	h := NewHistogram()
+	if allocated(h) != 0 {
+		t.Fatal("a new histogram allocates buckets")
+	}
+	// A million latencies within one power of two (1.05-2.1 ms): one chunk.
+	for i := range 1_000_000 {
+		h.Record(time.Duration(1<<20 + i%(1<<20)))
+	}
+	if n := allocated(h); n != 1 {
+		t.Fatalf("latencies within one power of two use %d chunks, want 1", n)
+	}
+	// Every value there is: at most every chunk, whatever the count.
+	for i := range 63 {
+		h.Record(time.Duration(1) << i)
+		h.Record(time.Duration(1)<<i + 1)
+	}
+	if n := allocated(h); n > numChunks {
+		t.Fatalf("%d chunks, more than %d", n, numChunks)
 	}
 }

@@ -19,9 +19,13 @@ const TwilioLimit = 15 * time.Second
 // DefaultConcurrency is how many calls are in flight when Config says 0.
 const DefaultConcurrency = 50
 
-// Config describes a load run: which call to place, how many, how fast.
-type Config struct {
-	// Spec is the template of every call. Call i gets the seed
+// Flow is one kind of call a run places: the call, its options and the
+// person on the phone.
+type Flow struct {
+	// Name labels the flow in the summary when a run mixes several
+	// (a scenario's name); "" for a single flow.
+	Name string
+	// Spec is the template of the flow's calls. Call i gets the seed
 	// Seed(Spec.Seed, i), hence its own CallSid and, unless From and To
 	// are set, its own caller and called numbers from the fixtures. Every
 	// call shares the AccountSid (Spec.AccountSid, or the one the base
@@ -33,6 +37,12 @@ type Config struct {
 	// NewCaller returns the caller for call i; it runs on the goroutine
 	// placing the call. nil: nobody presses anything.
 	NewCaller func(i int64) simulate.Caller
+}
+
+// Config describes a load run: which calls to place, how many, how fast.
+type Config struct {
+	// Flows are the calls to place: call i follows Flows[i % len(Flows)].
+	Flows []Flow
 
 	// Calls is how many calls to place; 0 = until Duration is over.
 	Calls int64
@@ -98,7 +108,15 @@ func (c *Config) Validate() error {
 	case c.Calls == 0 && c.Duration == 0:
 		return &simulate.InputError{Field: "calls", Msg: "say how many calls (--calls) or for how long (--duration)"}
 	}
-	return c.Options.Validate()
+	if len(c.Flows) == 0 {
+		return &simulate.InputError{Msg: "no call to place"}
+	}
+	for _, f := range c.Flows {
+		if err := f.Options.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // counters are one worker's progress, written only by that worker and read
@@ -124,10 +142,13 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Calls > 0 && int64(conc) > cfg.Calls {
 		conc = int(cfg.Calls)
 	}
-	// The template call checks the spec once and fixes what calls share.
-	tmpl, err := simulate.NewCall(cfg.Spec)
-	if err != nil {
-		return nil, err
+	// The template calls check each spec once and fix what calls share.
+	tmpls := make([]*simulate.Call, len(cfg.Flows))
+	for i, f := range cfg.Flows {
+		var err error
+		if tmpls[i], err = simulate.NewCall(f.Spec); err != nil {
+			return nil, err
+		}
 	}
 	var shared *http.Client
 	var ownTransport *http.Transport
@@ -145,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	workers := make([]*worker, conc)
 	ctrs := make([]counters, conc)
 	for i := range workers {
-		workers[i] = &worker{cfg: &cfg, ctx: ctx, tmpl: tmpl, shared: shared, ctr: &ctrs[i], st: newStats()}
+		workers[i] = &worker{cfg: &cfg, ctx: ctx, tmpls: tmpls, shared: shared, ctr: &ctrs[i], st: newStats(len(cfg.Flows))}
 		workers[i].onStep = workers[i].step
 	}
 
@@ -201,7 +222,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		ownTransport.CloseIdleConnections()
 	}
 
-	total := newStats()
+	total := newStats(len(cfg.Flows))
 	for _, w := range workers {
 		total.merge(w.st)
 	}
@@ -210,8 +231,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	s.Rate = cfg.Rate
 	s.LateStarts = late.Load()
 	s.Interrupted = ctx.Err() != nil
-	s.BaseSeed = cfg.Spec.Seed
-	s.URL = cfg.Options.URL
+	s.BaseSeed = cfg.Flows[0].Spec.Seed
+	s.URL = cfg.Flows[0].Options.URL
+	if len(cfg.Flows) > 1 {
+		for i, f := range cfg.Flows {
+			c := total.flows[i]
+			c.Name = f.Name
+			c.Started = c.Completed + c.Failed + c.Canceled
+			s.Flows = append(s.Flows, c)
+		}
+	}
 	s.NewConnections = cfg.NewConnections
 	return s, nil
 }
@@ -292,7 +321,7 @@ func monitor(cfg *Config, start time.Time, ctrs []counters, every time.Duration,
 type worker struct {
 	cfg    *Config
 	ctx    context.Context
-	tmpl   *simulate.Call
+	tmpls  []*simulate.Call
 	shared *http.Client
 	ctr    *counters
 	st     *stats
@@ -311,24 +340,26 @@ func (w *worker) call(i int64) {
 		return
 	}
 	w.ctr.started.Add(1)
-	spec := w.cfg.Spec
-	spec.Seed = Seed(w.cfg.Spec.Seed, i)
-	spec.AccountSid = w.tmpl.AccountSid
+	fi := int(i % int64(len(w.cfg.Flows)))
+	flow, tmpl := &w.cfg.Flows[fi], w.tmpls[fi]
+	spec := flow.Spec
+	spec.Seed = Seed(flow.Spec.Seed, i)
+	spec.AccountSid = tmpl.AccountSid
 	spec.From, spec.To = "", "" // parsed once, in the template
 	call, err := simulate.NewCall(spec)
 	if err != nil { // cannot happen: the template validated the spec
 		panic(err)
 	}
-	if w.cfg.Spec.From != "" {
-		call.Caller = w.tmpl.Caller
+	if flow.Spec.From != "" {
+		call.Caller = tmpl.Caller
 	}
-	if w.cfg.Spec.To != "" {
-		call.Called = w.tmpl.Called
+	if flow.Spec.To != "" {
+		call.Called = tmpl.Called
 	}
-	opt := w.cfg.Options
+	opt := flow.Options
 	opt.OnStep = w.onStep
-	if w.cfg.NewCaller != nil {
-		opt.Caller = w.cfg.NewCaller(i)
+	if flow.NewCaller != nil {
+		opt.Caller = flow.NewCaller(i)
 	} else {
 		opt.Caller = nil
 	}
@@ -348,14 +379,15 @@ func (w *worker) call(i int64) {
 	if err != nil { // cannot happen: Validate checked the options
 		panic(err)
 	}
+	fc := &w.st.flows[fi]
 	switch {
 	case w.canceled || (w.ctx.Err() != nil && t.EndReason == "canceled" && len(t.Errors) == 0):
-		w.st.canceled++
+		fc.Canceled++
 	case t.Failed:
-		w.st.failed++
+		fc.Failed++
 		w.ctr.failed.Add(1)
 	default:
-		w.st.completed++
+		fc.Completed++
 	}
 	w.ctr.done.Add(1)
 }

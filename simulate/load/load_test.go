@@ -83,9 +83,11 @@ func (a *recorder) sids(kind string) []string {
 
 func config(url string, calls int64, conc int) Config {
 	return Config{
-		Spec:        simulate.CallSpec{APIVersion: "2010-04-01", Seed: 42},
-		Options:     simulate.Options{URL: url, AuthToken: token},
-		NewCaller:   func(int64) simulate.Caller { return &simulate.ScriptCaller{Digits: []string{"1"}} },
+		Flows: []Flow{{
+			Spec:      simulate.CallSpec{APIVersion: "2010-04-01", Seed: 42},
+			Options:   simulate.Options{URL: url, AuthToken: token},
+			NewCaller: func(int64) simulate.Caller { return &simulate.ScriptCaller{Digits: []string{"1"}} },
+		}},
 		Calls:       calls,
 		Concurrency: conc,
 	}
@@ -253,7 +255,7 @@ func TestRunCountsAddUpUnderErrors(t *testing.T) {
 	srv := app.server(t)
 	const n = 400
 	cfg := config(srv.URL+"/voice", n, 20)
-	cfg.Options.Timeout = 2 * time.Second
+	cfg.Flows[0].Options.Timeout = 2 * time.Second
 	s, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -399,18 +401,50 @@ func TestRunNewConnections(t *testing.T) {
 }
 
 func TestRunRejectsBadConfig(t *testing.T) {
+	ok := []Flow{{Options: simulate.Options{URL: "http://127.0.0.1:1/"}}}
 	for name, cfg := range map[string]Config{
-		"no calls":       {Options: simulate.Options{URL: "http://127.0.0.1:1/"}},
-		"negative":       {Calls: -1, Options: simulate.Options{URL: "http://127.0.0.1:1/"}},
-		"bad url":        {Calls: 1, Options: simulate.Options{URL: "ftp://x"}},
-		"bad rate":       {Calls: 1, Rate: -3, Options: simulate.Options{URL: "http://127.0.0.1:1/"}},
-		"bad spec":       {Calls: 1, Spec: simulate.CallSpec{From: "not a number"}, Options: simulate.Options{URL: "http://127.0.0.1:1/"}},
-		"bad concurrent": {Calls: 1, Concurrency: -2, Options: simulate.Options{URL: "http://127.0.0.1:1/"}},
+		"no calls":       {Flows: ok},
+		"no flows":       {Calls: 1},
+		"negative":       {Calls: -1, Flows: ok},
+		"bad url":        {Calls: 1, Flows: []Flow{{Options: simulate.Options{URL: "ftp://x"}}}},
+		"bad rate":       {Calls: 1, Rate: -3, Flows: ok},
+		"bad spec":       {Calls: 1, Flows: []Flow{{Spec: simulate.CallSpec{From: "not a number"}, Options: ok[0].Options}}},
+		"bad concurrent": {Calls: 1, Concurrency: -2, Flows: ok},
 	} {
 		if _, err := Run(context.Background(), cfg); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+func TestRunMixesFlows(t *testing.T) {
+	app := newRecorder()
+	srv := app.server(t)
+	cfg := config(srv.URL+"/voice", 90, 6)
+	hangup := cfg.Flows[0]
+	hangup.Name = "hang up at the menu"
+	hangup.NewCaller = func(int64) simulate.Caller { return hangupCaller{} }
+	cfg.Flows[0].Name = "press 1"
+	cfg.Flows = append(cfg.Flows, hangup, cfg.Flows[0])
+	s, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSums(t, s)
+	if len(s.Flows) != 3 || s.Flows[0].Started != 30 || s.Flows[1].Completed != 30 || s.Flows[1].Name != "hang up at the menu" {
+		t.Fatalf("flows %+v", s.Flows)
+	}
+	// Two thirds press 1 and reach the menu; every call ends with an
+	// end-of-call request.
+	if len(app.sids("/menu")) != 60 || len(app.sids("end")) != 90 || s.Requests != 60*3+30*2 {
+		t.Errorf("menu %d, end %d, requests %d", len(app.sids("/menu")), len(app.sids("end")), s.Requests)
+	}
+}
+
+type hangupCaller struct{}
+
+func (hangupCaller) Next(context.Context, simulate.Prompt) (simulate.Action, error) {
+	return simulate.Action{Hangup: true}, nil
 }
 
 func TestFixedNumbersParsedOnce(t *testing.T) {
@@ -425,7 +459,7 @@ func TestFixedNumbersParsedOnce(t *testing.T) {
 	}
 	srv := app.server(t)
 	cfg := config(srv.URL+"/voice", 20, 4)
-	cfg.Spec.From, cfg.Spec.To = "(415) 867-5309", "+1 212 555 0100"
+	cfg.Flows[0].Spec.From, cfg.Flows[0].Spec.To = "(415) 867-5309", "+1 212 555 0100"
 	if _, err := Run(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -449,11 +483,11 @@ func TestSeedIsABijectionOnCalls(t *testing.T) {
 }
 
 func TestWriteText(t *testing.T) {
-	s := &stats{kinds: make([]kindStats, len(kinds)), errors: map[int]*errorStats{}}
+	s := newStats(1)
 	s.record(kindIndex("initial"), 3*time.Millisecond, nil, 1, 0)
 	s.record(kindIndex("initial"), 16*time.Second, &simulate.TwilioError{Code: 11200, Message: "HTTP retrieval failure: timed out"}, 9, 1)
 	s.record(kindIndex("end"), time.Millisecond, nil, 1, 0)
-	s.completed, s.failed = 1, 1
+	s.flows[0].Completed, s.flows[0].Failed = 1, 1
 	sum := s.summary(time.Second)
 	sum.URL, sum.Concurrency = "http://x/voice", 2
 	var b strings.Builder

@@ -30,6 +30,13 @@ func WriteText(w io.Writer, s *Summary) error {
 		fmt.Fprintf(&b, ", %d canceled", c.Canceled)
 	}
 	b.WriteString("\n")
+	if len(s.Flows) > 0 {
+		rows := [][]string{{"  flow", "calls", "completed", "failed", "canceled"}}
+		for _, f := range s.Flows {
+			rows = append(rows, []string{"  " + f.Name, fmt.Sprint(f.Started), fmt.Sprint(f.Completed), fmt.Sprint(f.Failed), fmt.Sprint(f.Canceled)})
+		}
+		writeTable(&b, rows)
+	}
 	fmt.Fprintf(&b, "requests  %d (%.1f/s), %d failed (%s), %d over Twilio's 15 s limit (%s)\n",
 		s.Requests, s.RequestsPerSecond, s.Errors, percent(s.Errors, s.Requests), s.OverLimit, percent(s.OverLimit, s.Requests))
 	if s.CanceledRequests > 0 {

@@ -44,15 +44,15 @@ type errorStats struct {
 
 // stats is what one worker saw; merged into the run's at the end.
 type stats struct {
-	kinds                       []kindStats
-	errors                      map[int]*errorStats
-	completed, failed, canceled int64
-	canceledRequests            int64
-	overLimit                   int64
+	kinds            []kindStats
+	errors           map[int]*errorStats
+	flows            []FlowCounts // calls by flow
+	canceledRequests int64
+	overLimit        int64
 }
 
-func newStats() *stats {
-	return &stats{kinds: make([]kindStats, len(kinds)), errors: map[int]*errorStats{}}
+func newStats(flows int) *stats {
+	return &stats{kinds: make([]kindStats, len(kinds)), errors: map[int]*errorStats{}, flows: make([]FlowCounts, flows)}
 }
 
 func (s *stats) record(kind int, latency time.Duration, err *simulate.TwilioError, seed uint64, call int64) {
@@ -98,9 +98,11 @@ func (s *stats) merge(o *stats) {
 			mine.example, mine.seed, mine.call = e.example, e.seed, e.call
 		}
 	}
-	s.completed += o.completed
-	s.failed += o.failed
-	s.canceled += o.canceled
+	for i, f := range o.flows {
+		s.flows[i].Completed += f.Completed
+		s.flows[i].Failed += f.Failed
+		s.flows[i].Canceled += f.Canceled
+	}
 	s.canceledRequests += o.canceledRequests
 	s.overLimit += o.overLimit
 }
@@ -130,9 +132,11 @@ type Summary struct {
 	OverLimitShare float64        `json:"over_limit_share"` // of all requests, 0..1
 	// CanceledRequests were aborted by the cancellation (not counted in
 	// Requests, Errors or latency).
-	CanceledRequests int64  `json:"canceled_requests,omitzero"`
-	Interrupted      bool   `json:"interrupted"`
-	BaseSeed         uint64 `json:"seed"`
+	CanceledRequests int64 `json:"canceled_requests,omitzero"`
+	// Flows counts calls by flow when the run mixed several (scenarios).
+	Flows       []FlowCounts `json:"flows,omitempty"`
+	Interrupted bool         `json:"interrupted"`
+	BaseSeed    uint64       `json:"seed"`
 }
 
 // CallCounts add up: Started = Completed + Failed + Canceled.
@@ -141,6 +145,15 @@ type CallCounts struct {
 	Completed int64 `json:"completed"` // no endpoint failure
 	Failed    int64 `json:"failed"`    // at least one request failed (or the loop guard hit)
 	Canceled  int64 `json:"canceled"`  // cut short by the cancellation
+}
+
+// FlowCounts are the calls of one flow of a mixed run.
+type FlowCounts struct {
+	Name      string `json:"name"`
+	Started   int64  `json:"started"`
+	Completed int64  `json:"completed"`
+	Failed    int64  `json:"failed"`
+	Canceled  int64  `json:"canceled"`
 }
 
 // LatencyStats describe the latency of one kind or group of requests. A
@@ -179,7 +192,6 @@ func latencyOf(kind, label string, h *Histogram, errors int64) LatencyStats {
 
 func (s *stats) summary(elapsed time.Duration) *Summary {
 	out := &Summary{
-		Calls:            CallCounts{Completed: s.completed, Failed: s.failed, Canceled: s.canceled},
 		Elapsed:          elapsed,
 		OverLimit:        s.overLimit,
 		CanceledRequests: s.canceledRequests,
@@ -187,7 +199,12 @@ func (s *stats) summary(elapsed time.Duration) *Summary {
 		ByKind:           []LatencyStats{},
 		ByCode:           []ErrorCount{},
 	}
-	out.Calls.Started = s.completed + s.failed + s.canceled
+	for _, f := range s.flows {
+		out.Calls.Completed += f.Completed
+		out.Calls.Failed += f.Failed
+		out.Calls.Canceled += f.Canceled
+	}
+	out.Calls.Started = out.Calls.Completed + out.Calls.Failed + out.Calls.Canceled
 	all := NewHistogram()
 	for i, k := range s.kinds {
 		if k.hist == nil {

@@ -1,0 +1,219 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/simulate/load"
+)
+
+// loadCmd runs callsim in-process with no config file or CALLSIM_*/TWILIO_*
+// settings from the machine.
+func loadCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "CALLSIM_") || strings.HasPrefix(k, "TWILIO_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	var out, errOut bytes.Buffer
+	code = Execute(args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const loadToken = "loadtesttoken0123456789abcdef012"
+
+func demoServer(t *testing.T) (*demoapp.App, string) {
+	app := &demoapp.App{AuthToken: loadToken}
+	srv := httptest.NewServer(app.Handler())
+	t.Cleanup(srv.Close)
+	return app, srv.URL
+}
+
+func decodeSummary(t *testing.T, out string) load.Summary {
+	t.Helper()
+	var s load.Summary
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("not a JSON summary: %v\n%s", err, out)
+	}
+	return s
+}
+
+func TestLoadJSONAgainstDemo(t *testing.T) {
+	app, base := demoServer(t)
+	code, out, errOut := loadCmd(t, "load", "--url", base+"/voice", "--auth-token", loadToken, "--calls", "40",
+		"--concurrency", "8", "--digits", "1", "--dial-outcome", "busy", "--status-callback", base+"/status", "--seed", "7", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out, loadToken) || errOut != "" {
+		t.Errorf("token in the output or stray stderr %q", errOut)
+	}
+	s := decodeSummary(t, out)
+	if s.Calls.Started != 40 || s.Calls.Completed != 40 || s.Errors != 0 || s.BaseSeed != 7 || s.Concurrency != 8 {
+		t.Fatalf("summary %+v", s)
+	}
+	kinds := map[string]int64{}
+	for _, l := range s.Latency {
+		kinds[l.Kind] = l.Count
+	}
+	// first request, menu (press 1), dial action, end of call, one status callback.
+	if kinds["first"] != 40 || kinds["action"] != 80 || kinds["end"] != 40 || kinds["status-callback"] != 40 || kinds["all"] != 200 || s.Requests != 200 {
+		t.Errorf("latency rows %v, requests %d", kinds, s.Requests)
+	}
+	sids := map[string]bool{}
+	for _, r := range app.Requests() {
+		if !r.Valid {
+			t.Fatalf("the demo app refused a signature: %+v", r)
+		}
+		sids[r.Params.Value("CallGuid")] = true
+	}
+	if len(sids) != 40 {
+		t.Errorf("%d distinct CallGuids for 40 calls", len(sids))
+	}
+}
+
+func TestLoadTextSummaryAndFailures(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		if strings.HasSuffix(r.PostForm.Get("CallGuid"), "0") || r.PostForm.Get("CallStatus") == "completed" {
+			http.Error(w, "no", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, "<Response><Say>Hi</Say></Response>")
+	}))
+	defer srv.Close()
+	code, out, errOut := loadCmd(t, "load", "--url", srv.URL, "--calls", "30", "--concurrency", "4", "--progress", "never")
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want 1 when calls fail\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"callsim load · " + srv.URL, "calls     30 in ", "0 completed, 30 failed", "latency", "first request", "end-of-call", "errors by Twilio code", "11200  HTTP retrieval failure: ", "the server answered 503"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if errOut != "" {
+		t.Errorf("stderr without --progress: %q", errOut)
+	}
+	// --progress always writes the live line to stderr.
+	code, _, errOut = loadCmd(t, "load", "--url", srv.URL, "--calls", "3", "--progress", "always", "--no-end")
+	if !strings.Contains(errOut, "calls 3/3 done") {
+		t.Errorf("progress line missing (exit %d): %q", code, errOut)
+	}
+}
+
+func TestLoadRateAndDuration(t *testing.T) {
+	_, base := demoServer(t)
+	code, out, errOut := loadCmd(t, "load", "--url", base+"/voice", "--auth-token", loadToken, "--rate", "100/s", "--duration", "200ms", "--no-end", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	s := decodeSummary(t, out)
+	if s.Calls.Started != 20 || s.Rate != 100 || s.Concurrency < load.DefaultConcurrency {
+		t.Errorf("100/s for 200ms: %+v rate %v concurrency %d", s.Calls, s.Rate, s.Concurrency)
+	}
+}
+
+func TestLoadNewConnections(t *testing.T) {
+	_, base := demoServer(t)
+	code, out, errOut := loadCmd(t, "load", "--url", base+"/voice", "--auth-token", loadToken, "--calls", "5", "--new-connections", "--json")
+	if code != 0 || !decodeSummary(t, out).NewConnections {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+func TestLoadScenario(t *testing.T) {
+	app, base := demoServer(t)
+	dir := t.TempDir()
+	yaml := `name: hours then goodbye
+url: ${APP_URL}/voice
+auth_token: ` + loadToken + `
+call: {api_version: 2010-04-01, from: "+14158675309"}
+steps:
+  - press: "3"
+  - press: "9"
+---
+name: sales busy
+url: ${APP_URL}/voice
+auth_token: ` + loadToken + `
+steps:
+  - press: "1"
+  - dial_outcome: busy
+`
+	file := filepath.Join(dir, "mix.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("APP_URL", base)
+	code, out, errOut := loadCmd(t, "load", "--scenario", file, "--calls", "10", "--concurrency", "3", "--json")
+	t.Setenv("APP_URL", base)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	s := decodeSummary(t, out)
+	if len(s.Flows) != 2 || s.Flows[0].Started != 5 || s.Flows[1].Completed != 5 || !strings.HasSuffix(s.Flows[1].Name, "sales busy") {
+		t.Fatalf("flows %+v", s.Flows)
+	}
+	sids, dialled := map[string]bool{}, 0
+	for _, r := range app.Requests() {
+		sids[r.Params.Value("CallSid")+r.Params.Value("CallGuid")] = true
+		if r.Path == "/voice/dial-status" {
+			dialled++
+		}
+	}
+	if len(sids) != 10 || dialled != 5 {
+		t.Errorf("%d distinct calls, %d dial actions", len(sids), dialled)
+	}
+	// The scenario describes the call: flow flags are refused.
+	if code, _, errOut := loadCmd(t, "load", "--scenario", file, "--digits", "1"); code != ExitUsage || !strings.Contains(errOut, "--digits cannot be used with --scenario") {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+}
+
+func TestLoadUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"load"}, "--url is required"},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--calls", "0"}, "--calls 0: must be at least 1"},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--concurrency", "0"}, "--concurrency 0"},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--rate", "fast"}, `--rate "fast"`},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--rate", "5/fortnight"}, "unknown unit"},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--interactive"}, "--interactive cannot be used with load"},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--direction", "sideways"}, "--direction"},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--dial-status", "busy"}, "inbound calls are always answered"},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--progress", "loud"}, "--progress"},
+		{[]string{"load", "--scenario", "/nonexistent/dir"}, "--scenario"},
+	} {
+		code, _, errOut := loadCmd(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]float64{"20": 20, "20/s": 20, "600/m": 10, "600/min": 10, "7200/h": 2, "1/500ms": 2, " 2.5 / s ": 2.5} {
+		if got, err := parseRate(in); err != nil || got != want {
+			t.Errorf("parseRate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0", "-1", "x/s", "1/0s", "1/parsec", "NaN", "Inf"} {
+		if _, err := parseRate(bad); err == nil {
+			t.Errorf("parseRate(%q): no error", bad)
+		}
+	}
+}

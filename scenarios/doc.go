@@ -1,0 +1,120 @@
+// Package scenarios loads YAML call scenarios and replays them against a voice app.
+//
+// A scenario describes one call — who calls whom, what the caller does at
+// each prompt — and what the app must answer. `callsim run` loads every
+// file first (any problem in any file: exit 2, no request sent), replays
+// the scenarios, and exits 1 when one failed.
+//
+// # Files
+//
+// A file holds one scenario (a mapping), a list of them, or several YAML
+// documents (---) of either form. Anchors, aliases and merge keys (<<: *x)
+// work as in any YAML. Every string value may use variables:
+// ${NAME}, ${NAME:-default} (unset or empty), ${NAME-default} (unset),
+// ${NAME:?message} (an error when unset or empty), and $$ for a literal $.
+// Unknown keys are errors. Errors read `file:line:column: key: message`.
+//
+//	name: Sales line busy
+//	url: ${APP_URL:-http://127.0.0.1:3000}/voice
+//	auth_token: ${TWILIO_AUTH_TOKEN:-}
+//	status_callback: ${APP_URL:-http://127.0.0.1:3000}/status
+//	call: {from: "+14158675309", to: "+14155551212", api_version: 2010-04-01}
+//	steps:
+//	  - expect: {status: 200, say: "For sales press 1", gather: {numDigits: 1}}
+//	  - press: "1"
+//	    expect: {dial: "+14155550100", request: {Digits: "1"}}
+//	  - dial_outcome: busy
+//	    expect: {say: /try again later/i, request: {DialCallStatus: busy}, hangup: true}
+//	expect_end: {completed_request: true, status_callbacks: [completed]}
+//
+// # Scenario keys
+//
+// name (default: the file name, with #n in a list; unique in a file),
+// description, skip (true or a reason), url (required unless --url; --url
+// replaces it entirely), method, auth_token (--auth-token replaces it),
+// signing_url, timeout (per request, e.g. 5s), max_steps, no_end,
+// fallback_url, fallback_method, status_callback, status_callback_method,
+// status_events, call, steps, when_steps_run_out, expect_end.
+//
+// call: direction (inbound, outbound), from, to, api_version (legacy,
+// 2010-04-01), dial_status (outbound), account_sid, params (extra request
+// fields; --param adds to them), seed (default: derived from the file and
+// scenario names, so runs are reproducible), no_geo.
+//
+// # Steps
+//
+// A step is at most one action and an expect mapping. Its action answers
+// the prompt the app is waiting on; its expectations look at everything
+// that follows, up to the next prompt or the end of the call (the step's
+// window):
+//
+//   - The first step has no action: its expectations apply to the call's
+//     first response (the first request, any Redirects, up to the first
+//     prompt). When the first step written has an action, it answers the
+//     first prompt and the first response is not checked.
+//   - press (keys) and speak (words, optional confidence) answer a
+//     <Gather> that listens for dtmf or speech; wait lets a <Gather> time
+//     out; record (seconds) answers a <Record>; dial_outcome (completed,
+//     busy, no-answer, failed, canceled) answers a <Dial>; hangup: true
+//     hangs up at any prompt, and no step may follow it.
+//   - When the app waits on something the step cannot answer (the app
+//     asks for a <Gather> but the step says dial_outcome), the scenario
+//     fails there, naming the step, its line and what the app asked for.
+//   - Steps left over when the call ends fail the scenario. A prompt with
+//     no step left makes the caller hang up (when_steps_run_out: hangup,
+//     the default) or fails the scenario (when_steps_run_out: fail).
+//   - At the first step that fails, callsim hangs up; the rest is not
+//     played, and the report shows that step's failures.
+//
+// # Expectations (expect)
+//
+// About the first response of the window (the app's answer to the
+// action; for the first step, to the call's first request):
+// status (HTTP status), content_type (media type, parameters ignored
+// unless written), verbs (the TwiML's top-level verbs, exactly, in
+// order), xpath (a mapping of XPath expression to: true/false to exist or
+// not, a whole number to count, or text to match a selected node's value),
+// body (substring), url (where the request went: a path, a full URL or a
+// /regex/), request (fields callsim sent; null means the field must not
+// be sent).
+//
+// About the whole window: max_latency (a bound on every TwiML response),
+// say and play (substrings or /regex/ of what the caller heard; a list
+// must be heard in that order), redirect (a <Redirect> target: path, URL
+// or /regex/), hangup (true: the app hung up with <Hangup>), and gather,
+// record, dial: the window ends at that verb (the app's next prompt), with
+// these attributes (the app's value, or Twilio's default when absent):
+// gather: {numDigits: 1}, dial: "+14155550100" (a number dialled) or
+// dial: {to: …, timeout: 20}.
+//
+// # The end of the call (expect_end)
+//
+// call_status (the final CallStatus), end_reason (substring or /regex/
+// of how it ended), completed_request (the end-of-call request with
+// CallStatus=completed was sent and answered), status_callbacks (the
+// events delivered, in order: initiated, ringing, answered, completed),
+// errors (the Twilio error codes the call had, in order), warnings (the
+// number of TwiML warnings). A call with errors (a 500, bad TwiML, a
+// timeout) fails unless expect_end.errors lists them.
+//
+// # Matching text
+//
+// Wherever a text is expected, write the text (compared whole, or as a
+// substring for say, play, body and end_reason), a /regular expression/
+// with optional flags i, m, s (Go syntax), or {equals: …}, {contains: …}
+// or {regex: …} — the form to use for a literal value that looks like a
+// /regex/, such as the path /voice/.
+//
+// # Runs
+//
+// Runner replays scenarios on a pool of workers; results come back in
+// file order whatever the order they finish in. A Shard (--shard i/n)
+// takes every n-th scenario of the whole list, so n CI jobs run each
+// scenario exactly once. --retries reruns a failed scenario; every
+// attempt is kept in the reports (JUnit: rerunFailure/flakyFailure).
+// Reports: text (failures with a cmp diff and the transcript), JUnit,
+// TAP 14, JSON, and GitHub Actions annotations.
+//
+// The JSON Schema of the format (draft 2020-12) is Schema, printed by
+// `callsim schema`.
+package scenarios
