@@ -512,7 +512,8 @@ func stableTranscript(t *simulate.Transcript) *simulate.Transcript {
 		if s.Response != nil {
 			r := *s.Response
 			r.Latency = 0
-			r.Headers = r.Headers.Clone().Del("Date")
+			r.Headers = r.Headers.Clone()
+			r.Headers.Del("Date")
 			cs.Response = &r
 		}
 		c.Steps[i] = &cs

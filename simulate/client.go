@@ -25,7 +25,7 @@ const MaxRedirects = 10
 type Response struct {
 	Status      int           `json:"status"`
 	ContentType string        `json:"content_type"`
-	Headers     Params        `json:"headers,omitempty"`
+	Headers     http.Header   `json:"headers,omitempty"`
 	Body        string        `json:"body"`
 	Size        int           `json:"size"`
 	Latency     time.Duration `json:"latency_ns"`
@@ -103,8 +103,9 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 	if err != nil {
 		return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}, ""
 	}
+	hr.Header = make(http.Header, len(req.Headers))
 	for _, h := range req.Headers {
-		hr.Header.Set(h.Key, h.Value)
+		hr.Header[h.Key] = []string{h.Value} // Build writes canonical names
 	}
 	c := *client
 	c.CheckRedirect = s.checkRedirect(req)
@@ -122,7 +123,7 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 		Body:        string(data),
 		Size:        len(data),
 		Latency:     time.Since(start),
-		Headers:     headerParams(hresp.Header),
+		Headers:     hresp.Header,
 	}
 	if final := hresp.Request.URL.String(); final != target {
 		resp.URL = final
@@ -172,25 +173,6 @@ func (s *Signer) checkRedirect(orig *Request) func(*http.Request, []*http.Reques
 		}
 		r.Header.Set(SignatureHeader, Signature(s.AuthToken, signed, params))
 		return nil
-	}
-}
-
-func headerParams(h http.Header) Params {
-	var p Params
-	for k, vs := range h {
-		for _, v := range vs {
-			p = append(p, Param{k, v})
-		}
-	}
-	sortParams(p)
-	return p
-}
-
-func sortParams(p Params) {
-	for i := 1; i < len(p); i++ {
-		for j := i; j > 0 && p[j].Key < p[j-1].Key; j-- {
-			p[j], p[j-1] = p[j-1], p[j]
-		}
 	}
 }
 

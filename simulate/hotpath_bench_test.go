@@ -136,9 +136,9 @@ func BenchmarkFlowIVR(b *testing.B) {
 	benchRun(b, doc, Options{MaxSteps: 2}, func() Caller { return &ScriptCaller{Digits: []string{"1"}} })
 }
 
-// TestStringToSignFastPath checks the map-free path for unique field names
-// against the general algorithm (every value of a name, sorted, unique).
-func TestStringToSignFastPath(t *testing.T) {
+// TestStringToSignMatchesReference checks the single-sort implementation
+// against the official libraries' algorithm (every value of a name, sorted, unique).
+func TestStringToSignMatchesReference(t *testing.T) {
 	reference := func(rawURL string, params Params) string {
 		byKey := map[string][]string{}
 		for _, kv := range params {

@@ -82,16 +82,34 @@ func (p Params) Values() url.Values {
 
 // Encode form-encodes in order (spaces as '+', as Twilio sends them).
 func (p Params) Encode() string {
+	n := 0
+	for _, kv := range p {
+		n += len(kv.Key) + len(kv.Value) + 2
+	}
 	var b strings.Builder
+	b.Grow(n + n/8)
 	for i, kv := range p {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(url.QueryEscape(kv.Key))
+		writeEscaped(&b, kv.Key)
 		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(kv.Value))
+		writeEscaped(&b, kv.Value)
 	}
 	return b.String()
+}
+
+// writeEscaped is url.QueryEscape without an allocation for the common
+// value that needs no escaping.
+func writeEscaped(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+			b.WriteString(url.QueryEscape(s))
+			return
+		}
+	}
+	b.WriteString(s)
 }
 
 // ParamsFromValues converts url.Values, keys sorted for a stable order.

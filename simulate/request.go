@@ -157,11 +157,7 @@ func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) 
 		signParams = params
 	}
 	if s.AuthToken != "" {
-		signed, err := SigningURL(req.URL)
-		if err != nil {
-			return nil, &TwilioError{Code: ErrInvalidURL, Message: err.Error()}
-		}
-		req.Signature = Signature(s.AuthToken, signed, signParams)
+		req.Signature = Signature(s.AuthToken, signingForm(u), signParams)
 		req.Headers = req.Headers.Add(SignatureHeader, req.Signature)
 	}
 	return req, nil

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -18,70 +17,31 @@ const SignatureHeader = "X-Twilio-Signature"
 
 // StringToSign is the exact text Twilio feeds to HMAC-SHA1: the URL followed by
 // every POST field name and value, sorted by name byte-wise; repeated fields
-// contribute each distinct value in sorted order. GET requests pass nil params.
+// contribute each distinct value in sorted order, as the official libraries
+// do. GET requests pass nil params.
 func StringToSign(rawURL string, params Params) string {
-	var b strings.Builder
-	b.WriteString(rawURL)
-	if len(params) == 0 {
-		return b.String()
-	}
-	if s, ok := stringToSignUnique(rawURL, params); ok {
-		return s
-	}
-	byKey := map[string][]string{}
-	for _, kv := range params {
-		byKey[kv.Key] = append(byKey[kv.Key], kv.Value)
-	}
-	keys := make([]string, 0, len(byKey))
-	for k := range byKey {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		vals := uniqueSorted(byKey[k])
-		for _, v := range vals {
-			b.WriteString(k)
-			b.WriteString(v)
-		}
-	}
-	return b.String()
-}
-
-// stringToSignUnique is StringToSign for the usual case where no field
-// repeats: one sort, no map (the load hot path); ok is false otherwise.
-func stringToSignUnique(rawURL string, params Params) (string, bool) {
 	sorted := slices.Clone(params)
-	slices.SortFunc(sorted, func(a, b Param) int { return strings.Compare(a.Key, b.Key) })
-	n := len(rawURL)
-	for i, kv := range sorted {
-		if i > 0 && kv.Key == sorted[i-1].Key {
-			return "", false
+	slices.SortFunc(sorted, func(a, b Param) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
 		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	n := len(rawURL)
+	for _, kv := range sorted {
 		n += len(kv.Key) + len(kv.Value)
 	}
 	var b strings.Builder
 	b.Grow(n)
 	b.WriteString(rawURL)
-	for _, kv := range sorted {
+	for i, kv := range sorted {
+		if i > 0 && kv == sorted[i-1] {
+			continue
+		}
 		b.WriteString(kv.Key)
 		b.WriteString(kv.Value)
 	}
-	return b.String(), true
-}
-
-func uniqueSorted(vals []string) []string {
-	if len(vals) == 1 {
-		return vals
-	}
-	s := append([]string(nil), vals...)
-	sort.Strings(s)
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
+	return b.String()
 }
 
 // Signature computes X-Twilio-Signature for the URL string exactly as given.
@@ -98,11 +58,20 @@ func SigningURL(raw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u.Fragment, u.RawFragment, u.User = "", "", nil
-	if strings.EqualFold(u.Scheme, "https") && u.Port() != "" {
-		u.Host = hostOnly(u.Host)
+	return signingForm(u), nil
+}
+
+// signingForm is SigningURL for a parsed URL (left unchanged).
+func signingForm(u *url.URL) string {
+	if u.Fragment == "" && u.RawFragment == "" && u.User == nil && !(strings.EqualFold(u.Scheme, "https") && u.Port() != "") {
+		return u.String()
 	}
-	return u.String(), nil
+	c := *u
+	c.Fragment, c.RawFragment, c.User = "", "", nil
+	if strings.EqualFold(c.Scheme, "https") && c.Port() != "" {
+		c.Host = hostOnly(c.Host)
+	}
+	return c.String()
 }
 
 func hostOnly(hostport string) string {
