@@ -110,21 +110,23 @@ func NewCall(spec CallSpec) (*Call, error) {
 	return c, nil
 }
 
-var (
-	defaultParties     []Party
-	defaultPartiesOnce sync.Once
-)
+// defaultParties parses each fixture number the first time it is picked, so
+// a call (or `callsim example`) pays for two numbers, not all of them.
+var defaultParties = sync.OnceValue(func() []func() Party {
+	var out []func() Party
+	for _, n := range fixtures.Numbers() {
+		out = append(out, sync.OnceValue(func() Party {
+			p, _ := ParseParty(n.E164)
+			return p
+		}))
+	}
+	return out
+})
 
 // defaultPair picks two different fixture numbers for the seed.
 func defaultPair(seed uint64) (Party, Party) {
-	defaultPartiesOnce.Do(func() {
-		for _, n := range fixtures.Numbers() {
-			if p, err := ParseParty(n.E164); err == nil {
-				defaultParties = append(defaultParties, p)
-			}
-		}
-	})
-	n := len(defaultParties)
+	parties := defaultParties()
+	n := len(parties)
 	if n < 2 {
 		p, _ := ParseParty("+14158675309")
 		q, _ := ParseParty("+14155551212")
@@ -136,7 +138,7 @@ func defaultPair(seed uint64) (Party, Party) {
 	if j >= i {
 		j++
 	}
-	return defaultParties[i], defaultParties[j]
+	return parties[i](), parties[j]()
 }
 
 // Answered reports whether the call was picked up (so TwiML runs).

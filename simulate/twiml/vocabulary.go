@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Kind says how an attribute value (or an element's text) is checked.
@@ -66,8 +67,6 @@ type AttrSpec struct {
 	// NotIn lists parents in which this attribute must not be used (12200).
 	NotIn []string
 	Hint  string // "(must be …)" text for messages; derived from the kind if empty
-
-	re *regexp.Regexp
 }
 
 // TextSpec describes the character content of an element (Say text, Play URL, ...).
@@ -486,11 +485,7 @@ var vocabulary = func() map[string]*ElementSpec {
 		e.attrIndex = make(map[string]*AttrSpec, len(e.Attrs))
 		for i := range e.Attrs {
 			a := &e.Attrs[i]
-			a.compile()
 			e.attrIndex[a.Name] = a
-		}
-		if e.Text != nil {
-			e.Text.compile()
 		}
 		e.childSet = make(map[string]bool, len(e.Children))
 		for _, c := range e.Children {
@@ -524,10 +519,19 @@ var lowerNames = func() map[string]string {
 	return m
 }()
 
-func (a *AttrSpec) compile() {
-	if a.Pattern != "" && a.re == nil {
-		a.re = regexp.MustCompile(`\A(?:` + a.Pattern + `)\z`)
+// patterns holds compiled Pattern regexps, compiled on first use so that
+// programs which never validate TwiML do not pay for them at start-up.
+var patterns sync.Map // string → *regexp.Regexp
+
+func matchPattern(pattern, v string) bool {
+	if pattern == "" {
+		return false
 	}
+	re, ok := patterns.Load(pattern)
+	if !ok {
+		re, _ = patterns.LoadOrStore(pattern, regexp.MustCompile(`\A(?:`+pattern+`)\z`))
+	}
+	return re.(*regexp.Regexp).MatchString(v)
 }
 
 func (a *AttrSpec) code(parent string) int {
@@ -564,7 +568,7 @@ func (a *AttrSpec) check(v string) bool {
 				return true
 			}
 		}
-		return a.re != nil && a.re.MatchString(v)
+		return matchPattern(a.Pattern, v)
 	case KindInt:
 		v = strings.TrimSpace(v)
 		if v == "" {
