@@ -120,6 +120,34 @@ func noResponse(s *simulate.Step, want any) *Failure {
 
 func target(s *simulate.Step) string { return s.Request.Method + " " + s.Request.URL }
 
+// firstResponse is the step's first request, which must have been answered.
+func (w *window) firstResponse(want any) (*simulate.Step, *Failure) {
+	s := w.first()
+	if s == nil {
+		return nil, w.noRequest(want)
+	}
+	if s.Response == nil {
+		return nil, noResponse(s, want)
+	}
+	return s, nil
+}
+
+// firstDocument is the step's first request, which must have returned TwiML.
+func (w *window) firstDocument(want any) (*simulate.Step, *Failure) {
+	s := w.first()
+	if s == nil {
+		return nil, w.noRequest(want)
+	}
+	if s.Document == nil {
+		why := "it is not TwiML"
+		if s.Error != nil {
+			why = s.Error.Error()
+		}
+		return nil, fail(want, "no TwiML document", "%s returned no TwiML document: %s", target(s), why)
+	}
+	return s, nil
+}
+
 // ---- response expectations ----
 
 type base struct {
@@ -136,12 +164,9 @@ type statusCheck struct {
 }
 
 func (c *statusCheck) run(w *window) *Failure {
-	s := w.first()
-	if s == nil {
-		return w.noRequest(c.want)
-	}
-	if s.Response == nil {
-		return noResponse(s, c.want)
+	s, f := w.firstResponse(c.want)
+	if f != nil {
+		return f
 	}
 	if s.Response.Status != c.want {
 		return fail(c.want, s.Response.Status, "%s answered %d, want %d", target(s), s.Response.Status, c.want)
@@ -155,12 +180,9 @@ type contentTypeCheck struct {
 }
 
 func (c *contentTypeCheck) run(w *window) *Failure {
-	s := w.first()
-	if s == nil {
-		return w.noRequest(c.m.want())
-	}
-	if s.Response == nil {
-		return noResponse(s, c.m.want())
+	s, f := w.firstResponse(c.m.want())
+	if f != nil {
+		return f
 	}
 	got := s.Response.ContentType
 	ok := c.m.Match(got, true)
@@ -203,18 +225,11 @@ type verbsCheck struct {
 }
 
 func (c *verbsCheck) run(w *window) *Failure {
-	s := w.first()
-	if s == nil {
-		return w.noRequest(c.want)
+	s, f := w.firstDocument(c.want)
+	if f != nil {
+		return f
 	}
 	got := []string{}
-	if s.Document == nil {
-		why := "it is not TwiML"
-		if s.Error != nil {
-			why = s.Error.Error()
-		}
-		return fail(c.want, got, "%s returned no TwiML document: %s", target(s), why)
-	}
 	for _, v := range s.Document.Verbs() {
 		got = append(got, v.Name)
 	}
@@ -230,12 +245,9 @@ type bodyCheck struct {
 }
 
 func (c *bodyCheck) run(w *window) *Failure {
-	s := w.first()
-	if s == nil {
-		return w.noRequest(c.m.want())
-	}
-	if s.Response == nil {
-		return noResponse(s, c.m.want())
+	s, f := w.firstResponse(c.m.want())
+	if f != nil {
+		return f
 	}
 	if !c.m.Match(s.Response.Body, true) {
 		return fail(c.m.want(), s.Response.Body, "the body from %s does not match %s", target(s), c.m)
@@ -263,16 +275,10 @@ func (c *xpathCheck) wantValue() any {
 }
 
 func (c *xpathCheck) run(w *window) *Failure {
-	s := w.first()
-	if s == nil {
-		return w.noRequest(c.wantValue())
-	}
-	if s.Document == nil {
-		why := "it is not TwiML"
-		if s.Error != nil {
-			why = s.Error.Error()
-		}
-		return &Failure{Message: fmt.Sprintf("%s returned no TwiML document for %s: %s", target(s), c.x, why), Want: c.wantValue()}
+	s, f := w.firstDocument(c.wantValue())
+	if f != nil {
+		f.Message += " (for " + c.x.String() + ")"
+		return f
 	}
 	v := c.x.Eval(s.Document)
 	var ok bool

@@ -233,20 +233,10 @@ func (r *run) event(step *Step, e Event) {
 // fetch requests a TwiML document and parses it as Twilio would.
 func (r *run) fetch(ctx context.Context, kind string, target Target, params Params) (*Step, *twiml.Document) {
 	r.requests++
-	step := &Step{N: len(r.t.Steps) + 1}
-	r.t.Steps = append(r.t.Steps, step)
-	req, err := r.signer.Build(kind, target, params, r.rnd)
-	if err != nil {
-		var te *TwilioError
-		if !errors.As(err, &te) {
-			te = twErr(ErrInvalidURL, "%v", err)
-		}
-		step.Request = &Request{Kind: kind, Method: strings.ToUpper(target.Method), URL: target.URL, Params: params}
-		r.fail(step, te)
-		r.notify(step)
+	step, req := r.begin(kind, target, params)
+	if req == nil {
 		return step, nil
 	}
-	step.Request = req
 	resp, terr := r.signer.Send(ctx, r.client, req)
 	step.Response = resp
 	if terr != nil {
@@ -262,6 +252,26 @@ func (r *run) fetch(ctx context.Context, kind string, target Target, params Para
 	doc := r.interpret(step, resp)
 	r.notify(step)
 	return step, doc
+}
+
+// begin adds the next step and builds its request; a nil request means it
+// could not be built (a bad URL in the TwiML) and the step carries the error.
+func (r *run) begin(kind string, target Target, params Params) (*Step, *Request) {
+	step := &Step{N: len(r.t.Steps) + 1}
+	r.t.Steps = append(r.t.Steps, step)
+	req, err := r.signer.Build(kind, target, params, r.rnd)
+	if err != nil {
+		var te *TwilioError
+		if !errors.As(err, &te) {
+			te = twErr(ErrInvalidURL, "%v", err)
+		}
+		step.Request = &Request{Kind: kind, Method: strings.ToUpper(target.Method), URL: target.URL, Params: params}
+		r.fail(step, te)
+		r.notify(step)
+		return step, nil
+	}
+	step.Request = req
+	return step, req
 }
 
 func (r *run) notify(step *Step) {
@@ -685,20 +695,10 @@ func (r *run) endOfCall(ctx context.Context, initial Target) {
 // request makes a request whose answer is not TwiML to run (end of call,
 // status callbacks): only its HTTP outcome counts.
 func (r *run) request(ctx context.Context, kind string, target Target, params Params) *Step {
-	step := &Step{N: len(r.t.Steps) + 1}
-	r.t.Steps = append(r.t.Steps, step)
-	req, err := r.signer.Build(kind, target, params, r.rnd)
-	if err != nil {
-		var te *TwilioError
-		if !errors.As(err, &te) {
-			te = twErr(ErrInvalidURL, "%v", err)
-		}
-		step.Request = &Request{Kind: kind, Method: target.Method, URL: target.URL, Params: params}
-		r.fail(step, te)
-		r.notify(step)
+	step, req := r.begin(kind, target, params)
+	if req == nil {
 		return step
 	}
-	step.Request = req
 	resp, terr := r.signer.Send(ctx, r.client, req)
 	step.Response = resp
 	if terr != nil {
