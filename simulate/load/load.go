@@ -347,8 +347,9 @@ func (w *worker) call(i int64) {
 	spec.AccountSid = tmpl.AccountSid
 	spec.From, spec.To = "", "" // parsed once, in the template
 	call, err := simulate.NewCall(spec)
-	if err != nil { // cannot happen: the template validated the spec
-		panic(err)
+	if err != nil { // the template validated the spec; count a bug as a failed call, not a crash
+		w.internalFailure(fi, err)
+		return
 	}
 	if flow.Spec.From != "" {
 		call.Caller = tmpl.Caller
@@ -376,8 +377,9 @@ func (w *worker) call(i int64) {
 	if own != nil {
 		own.CloseIdleConnections()
 	}
-	if err != nil { // cannot happen: Validate checked the options
-		panic(err)
+	if err != nil { // Validate checked the options; count a bug as a failed call, not a crash
+		w.internalFailure(fi, err)
+		return
 	}
 	fc := &w.st.flows[fi]
 	switch {
@@ -389,6 +391,14 @@ func (w *worker) call(i int64) {
 	default:
 		fc.Completed++
 	}
+	w.ctr.done.Add(1)
+}
+
+// internalFailure counts a call callsim itself could not place; no request
+// was made, so none is recorded.
+func (w *worker) internalFailure(fi int, _ error) {
+	w.st.flows[fi].Failed++
+	w.ctr.failed.Add(1)
 	w.ctr.done.Add(1)
 }
 
