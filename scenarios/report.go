@@ -27,15 +27,7 @@ type TextOptions struct {
 type pal struct{ ok, bad, warn, dim, head *color.Color }
 
 func newPal(on bool) pal {
-	mk := func(a ...color.Attribute) *color.Color {
-		c := color.New(a...)
-		if on {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
-		}
-		return c
-	}
+	mk := func(a ...color.Attribute) *color.Color { return simulate.NewColor(on, a...) }
 	return pal{ok: mk(color.FgGreen, color.Bold), bad: mk(color.FgRed, color.Bold), warn: mk(color.FgYellow), dim: mk(color.Faint), head: mk(color.Bold)}
 }
 

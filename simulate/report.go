@@ -25,16 +25,20 @@ type palette struct {
 	head, dim, key, ok, bad, warn, tag, attr, val, text *color.Color
 }
 
-func newPalette(on bool) palette {
-	mk := func(attrs ...color.Attribute) *color.Color {
-		c := color.New(attrs...)
-		if on {
-			c.EnableColor()
-		} else {
-			c.DisableColor()
-		}
-		return c
+// NewColor returns a colour that is on or off whatever fatih/color's global
+// terminal detection says: the caller decided (--color, NO_COLOR, a terminal).
+func NewColor(on bool, attrs ...color.Attribute) *color.Color {
+	c := color.New(attrs...)
+	if on {
+		c.EnableColor()
+	} else {
+		c.DisableColor()
 	}
+	return c
+}
+
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) *color.Color { return NewColor(on, attrs...) }
 	return palette{
 		head: mk(color.Bold), dim: mk(color.Faint), key: mk(color.FgCyan),
 		ok: mk(color.FgGreen, color.Bold), bad: mk(color.FgRed, color.Bold), warn: mk(color.FgYellow),
