@@ -83,16 +83,8 @@ func (o *callOptions) resolve(c *cobra.Command, g *globals, dir simulate.Directi
 		}
 		o.spec.Params = append(o.spec.Params, simulate.Param{Key: k, Value: v})
 	}
-	if o.seed != "" {
-		n, err := strconv.ParseUint(o.seed, 10, 64)
-		if err != nil {
-			return nil, usageErr("--seed %q: want a whole number", o.seed)
-		}
-		o.spec.Seed = n
-	} else {
-		var b [8]byte
-		rand.Read(b[:])
-		o.spec.Seed = binary.LittleEndian.Uint64(b[:])
+	if o.spec.Seed, err = seedFrom(o.seed); err != nil {
+		return nil, err
 	}
 	timeout, err := s.Duration("timeout")
 	if err != nil {
@@ -203,4 +195,18 @@ func newCallCmd(io *IO, g *globals, dir simulate.Direction, use, short, example 
 	}
 	addCallFlags(c, o, dir)
 	return c
+}
+
+// seedFrom is --seed, or a random seed when it is not given.
+func seedFrom(raw string) (uint64, error) {
+	if raw != "" {
+		n, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			return 0, usageErr("--seed %q: want a whole number", raw)
+		}
+		return n, nil
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]), nil
 }

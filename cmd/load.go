@@ -1,17 +1,12 @@
 package cmd
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"net/url"
 	"os"
 	"os/signal"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -130,7 +125,7 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 	}
 	cfg.Calls, cfg.Concurrency, cfg.Duration, cfg.NewConnections = o.calls, o.concurrency, o.duration, o.newConnections
 	if o.rate != "" {
-		if cfg.Rate, err = parseRate(o.rate); err != nil {
+		if cfg.Rate, err = load.ParseRate(o.rate); err != nil {
 			return usageErr("--rate %q: %v", o.rate, err)
 		}
 		if !f.Changed("concurrency") {
@@ -216,30 +211,6 @@ func isTerminal(w any) bool {
 	return ok && isatty.IsTerminal(f.Fd())
 }
 
-// parseRate reads calls per unit of time: "20", "20/s", "600/m", "1/500ms".
-func parseRate(raw string) (float64, error) {
-	num, unit, hasUnit := strings.Cut(strings.TrimSpace(raw), "/")
-	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || n <= 0 || math.IsInf(n, 0) || math.IsNaN(n) {
-		return 0, fmt.Errorf("want a positive number of calls per second, e.g. 20/s or 600/m")
-	}
-	per := time.Second
-	if hasUnit {
-		switch unit = strings.TrimSpace(unit); unit {
-		case "s":
-		case "m", "min":
-			per = time.Minute
-		case "h":
-			per = time.Hour
-		default:
-			if per, err = time.ParseDuration(unit); err != nil || per <= 0 {
-				return 0, fmt.Errorf("unknown unit %q (s, m, h, or a duration like 100ms)", unit)
-			}
-		}
-	}
-	return n / per.Seconds(), nil
-}
-
 // flowFlags are the flags that describe the call; a scenario file does
 // that instead.
 var flowFlags = []string{
@@ -278,7 +249,7 @@ func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, er
 		}
 		loader.Params = append(loader.Params, simulate.Param{Key: k, Value: v})
 	}
-	seed, err := runSeed(o.call.seed)
+	seed, err := seedFrom(o.call.seed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -310,10 +281,9 @@ func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, er
 			From: call.Caller.E164, To: call.Called.E164, AccountSid: call.AccountSid,
 			Params: call.Overrides, NoGeo: call.NoGeo, Seed: seed,
 		}
-		steps := sc.Steps
 		flows = append(flows, load.Flow{
 			Name: sc.ID(), Spec: spec, Options: sc.Options,
-			NewCaller: func(int64) simulate.Caller { return &scenarioCaller{steps: steps, next: 1} },
+			NewCaller: func(int64) simulate.Caller { return sc.Replayer() },
 		})
 	}
 	if len(flows) == 0 {
@@ -322,55 +292,3 @@ func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, er
 	return flows, secrets, nil
 }
 
-// runSeed is --seed, or a random one.
-func runSeed(raw string) (uint64, error) {
-	if raw != "" {
-		n, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil {
-			return 0, usageErr("--seed %q: want a whole number", raw)
-		}
-		return n, nil
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	return binary.LittleEndian.Uint64(b[:]), nil
-}
-
-// scenarioCaller plays a scenario's steps in order, one per prompt, and
-// hangs up when they run out or when the app asks for something the next
-// step does not answer (a scenario failure; load does not judge it).
-type scenarioCaller struct {
-	steps []*scenarios.Step
-	next  int
-}
-
-// Next implements simulate.Caller.
-func (s *scenarioCaller) Next(ctx context.Context, p simulate.Prompt) (simulate.Action, error) {
-	if ctx.Err() != nil || s.next >= len(s.steps) {
-		return simulate.Action{Hangup: true}, nil
-	}
-	a := s.steps[s.next].Action
-	s.next++
-	verb := map[string]string{scenarios.ActPress: "Gather", scenarios.ActSpeak: "Gather", scenarios.ActWait: "Gather",
-		scenarios.ActRecord: "Record", scenarios.ActDialOutcome: "Dial"}[a.Kind]
-	if a.Kind == scenarios.ActHangup || verb != p.Verb {
-		return simulate.Action{Hangup: true}, nil
-	}
-	switch a.Kind {
-	case scenarios.ActPress:
-		if !slices.Contains(p.Input, "dtmf") {
-			return simulate.Action{Hangup: true}, nil
-		}
-		return simulate.Action{Digits: a.Digits}, nil
-	case scenarios.ActSpeak:
-		if !slices.Contains(p.Input, "speech") {
-			return simulate.Action{Hangup: true}, nil
-		}
-		return simulate.Action{Speech: a.Speech, Confidence: a.Confidence}, nil
-	case scenarios.ActRecord:
-		return simulate.Action{RecordSeconds: a.Seconds}, nil
-	case scenarios.ActDialOutcome:
-		return simulate.Action{DialOutcome: a.Outcome}, nil
-	}
-	return simulate.Action{}, nil // wait
-}
