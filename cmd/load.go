@@ -291,4 +291,3 @@ func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, er
 	}
 	return flows, secrets, nil
 }
-

@@ -204,4 +204,3 @@ func TestLoadUsageErrors(t *testing.T) {
 		}
 	}
 }
-

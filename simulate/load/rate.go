@@ -31,4 +31,3 @@ func ParseRate(raw string) (float64, error) {
 	}
 	return n / per.Seconds(), nil
 }
-
