@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/scenarios"
@@ -161,7 +160,7 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 		show = true
 	case "never":
 	case "auto":
-		show = !g.json && isTerminal(io.ErrOut)
+		show = !g.json && io.ErrTerminal
 	default:
 		return usageErr("--progress %q: must be auto, always or never", o.progress)
 	}
@@ -204,11 +203,6 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 		return failed
 	}
 	return nil
-}
-
-func isTerminal(w any) bool {
-	f, ok := w.(interface{ Fd() uintptr })
-	return ok && isatty.IsTerminal(f.Fd())
 }
 
 // flowFlags are the flags that describe the call; a scenario file does

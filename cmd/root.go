@@ -54,6 +54,8 @@ type IO struct {
 	Terminal bool
 	// InTerminal is true when In is a terminal (interactive prompts).
 	InTerminal bool
+	// ErrTerminal is true when ErrOut is a terminal (progress lines).
+	ErrTerminal bool
 }
 
 // globals are the flags every command has.
@@ -126,6 +128,9 @@ func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
 	}
 	if f, ok := in.(interface{ Fd() uintptr }); ok {
 		io.InTerminal = isatty.IsTerminal(f.Fd())
+	}
+	if f, ok := errOut.(interface{ Fd() uintptr }); ok {
+		io.ErrTerminal = isatty.IsTerminal(f.Fd())
 	}
 	root := NewRootCmd(io)
 	root.SetArgs(args)
