@@ -158,11 +158,7 @@ func Preview(call *Call, opt Options) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	req, err := signer.Build("initial", Target{signer.PublicURL(opt.URL), opt.Method}, call.Params(call.FirstStatus(), true), call.runRand())
-	if err != nil {
-		return nil, err
-	}
-	return req, nil
+	return signer.Build("initial", Target{signer.PublicURL(opt.URL), opt.Method}, call.Params(call.FirstStatus(), true), call.runRand())
 }
 
 func (r *run) run(ctx context.Context) {
