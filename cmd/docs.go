@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+
+	"github.com/callsim/callsim/simulate"
 )
 
 func newDocsCmd(io *IO, g *globals) *cobra.Command {
@@ -27,10 +29,14 @@ SOURCE_DATE_EPOCH when it is set (reproducible builds), else today.`,
 			}
 			n, err := writeDocs(c.Root(), dir)
 			if err != nil {
-				return &exitError{ExitFailed, err}
+				return usageErr("--dir %s: %v", dir, err)
 			}
-			fmt.Fprintf(io.Out, "wrote %d Markdown pages to %s and %d man pages to %s\n", n, dir, n, filepath.Join(dir, "man"))
-			return nil
+			man := filepath.Join(dir, "man")
+			if g.json {
+				return simulate.WriteJSON(io.Out, map[string]any{"markdown_dir": dir, "man_dir": man, "commands": n})
+			}
+			_, err = fmt.Fprintf(io.Out, "wrote %d Markdown pages to %s and %d man pages to %s\n", n, dir, n, man)
+			return err
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", "", "directory for the Markdown pages; man pages go to DIR/man (required)")
