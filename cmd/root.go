@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -23,8 +24,16 @@ const (
 	exitUnknown = 2
 )
 
-// Version is set at build time with -ldflags "-X github.com/callsim/callsim/cmd.Version=…".
+// Version is set at build time with -ldflags "-X github.com/callsim/callsim/cmd.Version=…";
+// otherwise `go install …@vX.Y.Z` records the module version, used instead.
 var Version = "0.1.0-dev"
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && Version == "0.1.0-dev" && strings.HasPrefix(info.Main.Version, "v") {
+		return strings.TrimPrefix(info.Main.Version, "v")
+	}
+	return Version
+}
 
 // exitError carries an exit code through cobra.
 type exitError struct {
@@ -88,7 +97,7 @@ func NewRootCmd(io *IO) *cobra.Command {
 		Long: `callsim makes the HTTP requests Twilio makes to a voice webhook (signed, with
 realistic call data), follows the TwiML your app returns like a real call would,
 and reports every request and response.`,
-		Version:       Version,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
