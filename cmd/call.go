@@ -76,12 +76,8 @@ func (o *callOptions) resolve(c *cobra.Command, g *globals, dir simulate.Directi
 	if dir == simulate.Outbound {
 		o.spec.DialStatus = s.String("dial-status")
 	}
-	for _, kv := range o.params {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, usageErr("--param %q: want Key=Value", kv)
-		}
-		o.spec.Params = append(o.spec.Params, simulate.Param{Key: k, Value: v})
+	if o.spec.Params, err = parsePairs(o.params, "--param"); err != nil {
+		return nil, err
 	}
 	if o.spec.Seed, err = seedFrom(o.seed); err != nil {
 		return nil, err
@@ -209,4 +205,21 @@ func seedFrom(raw string) (uint64, error) {
 	var b [8]byte
 	rand.Read(b[:])
 	return binary.LittleEndian.Uint64(b[:]), nil
+}
+
+// parsePairs reads Key=Value arguments; flag names the flag in errors ("" for
+// positional arguments).
+func parsePairs(pairs []string, flag string) (simulate.Params, error) {
+	var p simulate.Params
+	for _, kv := range pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			if flag == "" {
+				return nil, usageErr("argument %q: want Key=Value", kv)
+			}
+			return nil, usageErr("%s %q: want Key=Value", flag, kv)
+		}
+		p = p.Add(k, v)
+	}
+	return p, nil
 }

@@ -144,20 +144,3 @@ Formats (--format):
 	f.StringVar(&speech, "speech", "", "gather: the caller said this (SpeechResult, Confidence) instead of pressing keys")
 	return c
 }
-
-// parsePairs reads Key=Value arguments; flag names the flag in errors ("" for
-// positional arguments).
-func parsePairs(pairs []string, flag string) (simulate.Params, error) {
-	var p simulate.Params
-	for _, kv := range pairs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			if flag == "" {
-				return nil, usageErr("argument %q: want Key=Value", kv)
-			}
-			return nil, usageErr("%s %q: want Key=Value", flag, kv)
-		}
-		p = p.Add(k, v)
-	}
-	return p, nil
-}

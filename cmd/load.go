@@ -236,12 +236,9 @@ func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, er
 			return nil, nil, usageErr("--url %q: %v", loader.URL, err)
 		}
 	}
-	for _, kv := range o.call.params {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return nil, nil, usageErr("--param %q: want Key=Value", kv)
-		}
-		loader.Params = append(loader.Params, simulate.Param{Key: k, Value: v})
+	var err error
+	if loader.Params, err = parsePairs(o.call.params, "--param"); err != nil {
+		return nil, nil, err
 	}
 	seed, err := seedFrom(o.call.seed)
 	if err != nil {

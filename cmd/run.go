@@ -110,12 +110,9 @@ func (o *runOptions) run(c *cobra.Command, g *globals, io *IO, args []string) er
 		}
 	}
 	loader := &scenarios.Loader{URL: o.url, AuthToken: o.authToken}
-	for _, kv := range o.params {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return usageErr("--param %q: want Key=Value", kv)
-		}
-		loader.Params = append(loader.Params, simulate.Param{Key: k, Value: v})
+	var err error
+	if loader.Params, err = parsePairs(o.params, "--param"); err != nil {
+		return err
 	}
 	vars := map[string]string{}
 	for _, kv := range o.env {
