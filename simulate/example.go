@@ -172,10 +172,7 @@ func ExampleQueryURL(req *Request) string {
 	if err != nil {
 		return req.URL
 	}
-	if u.RawQuery != "" {
-		u.RawQuery += "&"
-	}
-	u.RawQuery += req.Params.Encode()
+	appendQuery(u, req.Params)
 	return u.String()
 }
 

@@ -161,3 +161,15 @@ func (p Params) Changed(prev Params) []string {
 	}
 	return out
 }
+
+// appendQuery adds the fields after the URL's existing query string, as
+// Twilio does for GET requests.
+func appendQuery(u *url.URL, p Params) {
+	if len(p) == 0 {
+		return
+	}
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
+	}
+	u.RawQuery += p.Encode()
+}

@@ -132,11 +132,8 @@ func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) 
 	u.Fragment, u.RawFragment = "", ""
 
 	req := &Request{Kind: kind, Method: method, Params: params, Overrides: ov}
-	if method == http.MethodGet && len(params) > 0 {
-		if u.RawQuery != "" {
-			u.RawQuery += "&"
-		}
-		u.RawQuery += params.Encode()
+	if method == http.MethodGet {
+		appendQuery(u, params)
 	}
 	req.URL = u.String()
 	req.SendURL = s.sendURL(req.URL)
