@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -172,7 +171,7 @@ func (l *Loader) Load(paths []string) (*Suite, error) {
 	return suite, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+):(?: column (\d+):)? (.*)$`)
+var yamlLine = lazyRegexp(`^yaml: line (\d+):(?: column (\d+):)? (.*)$`)
 
 // Parse reads one scenario file. A file holds one scenario (a mapping),
 // a list of them, or several YAML documents of either form.
@@ -193,7 +192,7 @@ func (l *Loader) Parse(path string, data []byte) (*File, error) {
 		}
 		if err != nil {
 			line, col, msg := 1, 1, strings.TrimPrefix(err.Error(), "yaml: ")
-			if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 				line, _ = strconv.Atoi(m[1])
 				if m[2] != "" {
 					col, _ = strconv.Atoi(m[2])
@@ -931,7 +930,7 @@ func (p *parser) steps(n *yaml.Node) []*Step {
 	return out
 }
 
-var digitsRe = regexp.MustCompile(`^[0-9*#wW]+$`)
+var digitsRe = lazyRegexp(`^[0-9*#wW]+$`)
 
 func (p *parser) step(n *yaml.Node, path string, num int) *Step {
 	m := p.mapping(n, path, stepKeys)
@@ -960,7 +959,7 @@ func (p *parser) step(n *yaml.Node, path string, num int) *Step {
 		case ActPress:
 			if s, ok := p.text(v, kp, "keys to press"); ok {
 				s = strings.TrimSpace(s)
-				if !digitsRe.MatchString(s) {
+				if !digitsRe().MatchString(s) {
 					p.errorf(v, kp, "%q: keys are 0-9, * and # (w waits half a second)%s", s, p.hint(kp))
 				}
 				a.Digits = s

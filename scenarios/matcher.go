@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Match modes of a Matcher.
@@ -29,11 +30,18 @@ type Matcher struct {
 	Pos  Pos
 }
 
-var regexLiteral = regexp.MustCompile(`^/(.*)/([imsU]*)$`)
+var regexLiteral = lazyRegexp(`^/(.*)/([imsU]*)$`)
+
+// lazyRegexp returns an accessor for a regexp compiled on first use: the
+// package's patterns are only needed when scenarios are loaded, and compiling
+// them at init would slow down every command's start-up, even --version.
+func lazyRegexp(src string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(src) })
+}
 
 // parseRegexLiteral recognises "/re/flags"; ok is false for any other text.
 func parseRegexLiteral(s string) (pattern, flags string, ok bool) {
-	m := regexLiteral.FindStringSubmatch(s)
+	m := regexLiteral().FindStringSubmatch(s)
 	if m == nil || m[1] == "" {
 		return "", "", false
 	}
