@@ -95,10 +95,10 @@ func NewCall(spec CallSpec) (*Call, error) {
 	}
 	c.Caller, c.Called = from, to
 
-	c.CallSid = NewSID("CA", newRand(spec.Seed, streamCallSid))
+	c.CallSid = streamSID("CA", spec.Seed, streamCallSid)
 	c.AccountSid = spec.AccountSid
 	if c.AccountSid == "" {
-		c.AccountSid = NewSID("AC", newRand(spec.Seed, streamAccount))
+		c.AccountSid = streamSID("AC", spec.Seed, streamAccount)
 	} else if !ValidSID("AC", c.AccountSid) {
 		return nil, inputErr("account-sid", c.AccountSid, "must be AC followed by 32 hex digits (34 characters)")
 	}
@@ -110,15 +110,18 @@ func NewCall(spec CallSpec) (*Call, error) {
 	return c, nil
 }
 
-// defaultParties parses each fixture number the first time it is picked, so
-// a call (or `callsim example`) pays for two numbers, not all of them.
-var defaultParties = sync.OnceValue(func() []func() Party {
-	var out []func() Party
-	for _, n := range fixtures.Numbers() {
-		out = append(out, sync.OnceValue(func() Party {
-			p, _ := ParseParty(n.E164)
-			return p
-		}))
+// defaultParties are the fixture numbers as parties. They are built from
+// the fixture data, not parsed again: loading libphonenumber's metadata
+// would cost `callsim example` milliseconds, and the fixtures tests check
+// every number with it (TestFixturePartiesMatchParseParty keeps the two equal).
+var defaultParties = sync.OnceValue(func() []Party {
+	nums := fixtures.Numbers()
+	out := make([]Party, len(nums))
+	for i, n := range nums {
+		out[i] = Party{Input: n.E164, E164: n.E164, Geo: n.Geo}
+		if len(n.E164) == 12 && strings.HasPrefix(n.E164, "+1") {
+			out[i].nanp = n.E164[2:]
+		}
 	}
 	return out
 })
@@ -138,7 +141,7 @@ func defaultPair(seed uint64) (Party, Party) {
 	if j >= i {
 		j++
 	}
-	return parties[i](), parties[j]()
+	return parties[i], parties[j]
 }
 
 // Answered reports whether the call was picked up (so TwiML runs).

@@ -10,7 +10,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -44,7 +48,11 @@ func NewTransport() *http.Transport {
 	return &http.Transport{
 		Proxy: nil, // Twilio talks to the URL directly; a local proxy setting must not reroute loopback tests
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if d, ok := ctx.Value(connectTimeoutKey).(time.Duration); ok && d > 0 {
+			d, ok := ctx.Value(connectTimeoutKey).(time.Duration)
+			if !ok {
+				d = defaultConnectTimeout // the request did not need to say
+			}
+			if d > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, d)
 				defer cancel()
@@ -89,34 +97,41 @@ func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*
 
 // attempt makes one try; class names the failure for the retry policy.
 func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request, timeout, connect time.Duration) (*Response, *TwilioError, string) {
-	ctx, cancel := context.WithTimeout(context.WithValue(ctx, connectTimeoutKey, connect), timeout)
+	if connect != defaultConnectTimeout {
+		ctx = context.WithValue(ctx, connectTimeoutKey, connect)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	target := req.URL
 	if req.SendURL != "" {
 		target = req.SendURL
 	}
 	var body io.Reader
-	if req.body != nil {
-		body = bytes.NewReader(req.body)
+	if req.Method == http.MethodPost {
+		body = strings.NewReader(req.Body)
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
 	if err != nil {
 		return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}, ""
 	}
 	hr.Header = make(http.Header, len(req.Headers))
-	for _, h := range req.Headers {
-		hr.Header[h.Key] = []string{h.Value} // Build writes canonical names
+	values := make([]string, len(req.Headers)) // one backing array for every header's value
+	for i, h := range req.Headers {
+		values[i] = h.Value
+		hr.Header[h.Key] = values[i : i+1 : i+1] // Build writes canonical names
 	}
-	c := *client
-	c.CheckRedirect = s.checkRedirect(req)
 	start := time.Now()
-	hresp, err := c.Do(hr)
+	hresp, err := s.follow(client, hr, req)
 	if err != nil {
 		terr, class := classify(err, timeout)
 		return nil, terr, class
 	}
 	defer hresp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hresp.Body, MaxBody+1))
+	buf := bodyBufs.Get().(*bytes.Buffer)
+	defer bodyBufs.Put(buf)
+	buf.Reset()
+	_, err = buf.ReadFrom(io.LimitReader(hresp.Body, MaxBody+1))
+	data := buf.Bytes()
 	resp := &Response{
 		Status:      hresp.StatusCode,
 		ContentType: hresp.Header.Get("Content-Type"),
@@ -125,8 +140,10 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 		Latency:     time.Since(start),
 		Headers:     hresp.Header,
 	}
-	if final := hresp.Request.URL.String(); final != target {
-		resp.URL = final
+	if hresp.Request.URL != hr.URL { // redirected (the transport may copy the request, never its URL)
+		if final := hresp.Request.URL.String(); final != target {
+			resp.URL = final
+		}
 	}
 	if err != nil {
 		terr, class := classify(err, timeout)
@@ -149,31 +166,125 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 	return resp, nil, ""
 }
 
+// bodyBufs hold responses while they are read: only the string kept in
+// Response is allocated per request.
+var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 type redirectError struct{ n int }
 
 func (e redirectError) Error() string { return fmt.Sprintf("stopped after %d redirects", e.n) }
 
-// checkRedirect follows redirects like a browser, at most 10, re-signing
-// each hop for the URL it now goes to.
-func (s *Signer) checkRedirect(orig *Request) func(*http.Request, []*http.Request) error {
-	return func(r *http.Request, via []*http.Request) error {
-		if len(via) > MaxRedirects {
-			return redirectError{len(via) - 1}
-		}
-		if s.AuthToken == "" {
-			return nil
-		}
-		signed, err := SigningURL(s.PublicURL(r.URL.String()))
-		if err != nil {
-			return err
-		}
-		var params Params
-		if r.Method == http.MethodPost && r.Body != nil && r.Body != http.NoBody {
-			params = orig.Params
-		}
-		r.Header.Set(SignatureHeader, Signature(s.AuthToken, signed, params))
-		return nil
+// follow sends hr and follows redirects like a browser, as Twilio does: at
+// most MaxRedirects hops, each re-signed for the URL it goes to; 301, 302
+// and 303 turn a POST into a GET without the fields, 307 and 308 repeat
+// method and body. Cookies the app sets live in the client's jar for the
+// call. (http.Client does the same, but copies every request's headers
+// first; this runs for every request of a load run.)
+func (s *Signer) follow(client *http.Client, hr *http.Request, orig *Request) (*http.Response, error) {
+	rt := client.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
 	}
+	for hops := 0; ; hops++ {
+		if client.Jar != nil {
+			for _, c := range client.Jar.Cookies(hr.URL) {
+				hr.AddCookie(c)
+			}
+		}
+		resp, err := rt.RoundTrip(hr)
+		if err != nil {
+			return nil, err
+		}
+		if client.Jar != nil {
+			if rc := resp.Cookies(); len(rc) > 0 {
+				client.Jar.SetCookies(hr.URL, rc)
+			}
+		}
+		method, keepBody, redirect := redirectMethod(resp.StatusCode, hr.Method)
+		loc := resp.Header.Get("Location")
+		if !redirect || loc == "" {
+			return resp, nil
+		}
+		io.CopyN(io.Discard, resp.Body, 2<<10) // lets the connection be reused
+		resp.Body.Close()
+		if hops == MaxRedirects {
+			return nil, redirectError{hops}
+		}
+		next, err := hr.URL.Parse(loc)
+		if err != nil {
+			return nil, fmt.Errorf("failed to parse Location header %q: %v", loc, err)
+		}
+		if hr, err = s.redirected(hr, method, keepBody, next, orig); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// redirectMethod is what a browser does with a response status: whether it
+// follows it, with which method, and whether the body goes along.
+func redirectMethod(status int, method string) (next string, keepBody, redirect bool) {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+		if method != http.MethodGet && method != http.MethodHead {
+			method = http.MethodGet
+		}
+		return method, false, true
+	case http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return method, true, true
+	}
+	return method, false, false
+}
+
+// redirected is the next hop's request: the same headers (a Referer added,
+// as a browser would, the Cookie left to the jar), re-signed for its URL.
+func (s *Signer) redirected(prev *http.Request, method string, keepBody bool, next *url.URL, orig *Request) (*http.Request, error) {
+	var body io.Reader
+	if keepBody && prev.GetBody != nil {
+		rc, err := prev.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		body = rc
+	}
+	hr, err := http.NewRequestWithContext(prev.Context(), method, next.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	hr.Header = prev.Header.Clone()
+	hr.Header.Del("Cookie")
+	if body == nil {
+		hr.Header.Del("Content-Type")
+	}
+	if ref := referer(prev.URL, next); ref != "" {
+		hr.Header.Set("Referer", ref)
+	}
+	if s.AuthToken == "" {
+		return hr, nil
+	}
+	signed, err := SigningURL(s.PublicURL(next.String()))
+	if err != nil {
+		return nil, err
+	}
+	var params Params
+	if body != nil && method == http.MethodPost {
+		params = orig.Params
+	}
+	hr.Header.Set(SignatureHeader, s.signature(signed, params))
+	return hr, nil
+}
+
+// referer is the Referer a browser sends after a redirect: the previous
+// URL without credentials, none from https to http.
+func referer(prev, next *url.URL) string {
+	if prev.Scheme == "https" && next.Scheme == "http" {
+		return ""
+	}
+	if prev.User == nil {
+		return prev.String()
+	}
+	u := *prev
+	u.User = nil
+	return u.String()
 }
 
 // classify turns a Go transport error into Twilio's error and a retry class.
@@ -241,3 +352,26 @@ func unwrapURLError(err error) error {
 }
 
 func httpStatusText(code int) string { return http.StatusText(code) }
+
+// lazyJar is a call's cookie jar, made when the app first sets a cookie:
+// most apps set none, and an empty cookiejar.Jar still costs a host
+// lookup on every request.
+type lazyJar struct{ jar atomic.Pointer[cookiejar.Jar] }
+
+func (j *lazyJar) Cookies(u *url.URL) []*http.Cookie {
+	if jar := j.jar.Load(); jar != nil {
+		return jar.Cookies(u)
+	}
+	return nil
+}
+
+func (j *lazyJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	jar := j.jar.Load()
+	if jar == nil {
+		jar, _ = cookiejar.New(nil) // never fails without options
+		if !j.jar.CompareAndSwap(nil, jar) {
+			jar = j.jar.Load()
+		}
+	}
+	jar.SetCookies(u, cookies)
+}

@@ -7,11 +7,12 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -89,10 +90,12 @@ type run struct {
 	call   *Call
 	opt    *Options
 	signer *Signer
+	docs   *twiml.Cache
 	client *http.Client
 	rnd    *rand.Rand
 	t      *Transcript
 	caller Caller
+	onStep func(*Step)
 
 	docURL    string // public URL of the current document
 	clock     time.Duration
@@ -112,6 +115,37 @@ type run struct {
 // The returned error is only for bad options; endpoint failures are in the
 // transcript (Failed, Errors).
 func Run(ctx context.Context, call *Call, opt Options) (*Transcript, error) {
+	rn, err := newRunner(opt, nil)
+	if err != nil {
+		return nil, err
+	}
+	return rn.Run(ctx, call, CallHooks{}), nil
+}
+
+// Runner places many calls with one set of options, as a load run does:
+// the options are checked once, and each distinct TwiML document the app
+// answers with is parsed once. Safe for concurrent use.
+type Runner struct {
+	opt    Options
+	signer *Signer
+	docs   *twiml.Cache
+}
+
+// CallHooks are what may differ between the calls of one Runner; a nil
+// field keeps the Options' own.
+type CallHooks struct {
+	Caller Caller
+	OnStep func(*Step)
+	HTTP   *http.Client
+}
+
+// NewRunner checks the options; the error is an *InputError naming the
+// field.
+func NewRunner(opt Options) (*Runner, error) {
+	return newRunner(opt, twiml.NewCache(256, 16<<10))
+}
+
+func newRunner(opt Options, docs *twiml.Cache) (*Runner, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
@@ -119,19 +153,27 @@ func Run(ctx context.Context, call *Call, opt Options) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	jar, _ := cookiejar.New(nil)
-	base := opt.HTTP
+	return &Runner{opt: opt, signer: signer, docs: docs}, nil
+}
+
+// Run places one call and returns its transcript.
+func (rn *Runner) Run(ctx context.Context, call *Call, h CallHooks) *Transcript {
+	opt := &rn.opt
+	base := h.HTTP
+	if base == nil {
+		base = opt.HTTP
+	}
 	if base == nil {
 		base = defaultClient
 	}
-	client := &http.Client{Transport: base.Transport, Jar: jar}
 	now := time.Now
 	if opt.Now != nil {
 		now = opt.Now
 	}
 	r := &run{
-		call: call, opt: &opt, signer: signer, client: client, rnd: call.runRand(),
-		caller: opt.Caller, maxSteps: opt.MaxSteps, startWall: time.Now(),
+		call: call, opt: opt, signer: rn.signer, docs: rn.docs, rnd: call.runRand(),
+		client: &http.Client{Transport: base.Transport, Jar: &lazyJar{}},
+		caller: h.Caller, onStep: h.OnStep, maxSteps: opt.MaxSteps, startWall: time.Now(),
 		t: &Transcript{
 			CallSid: call.CallSid, AccountSid: call.AccountSid, APIVersion: call.Profile.Name,
 			Direction: call.DirectionValue(), From: call.Caller.Format(call.Profile), To: call.Called.Format(call.Profile),
@@ -139,14 +181,20 @@ func Run(ctx context.Context, call *Call, opt Options) (*Transcript, error) {
 		},
 	}
 	if r.caller == nil {
+		r.caller = opt.Caller
+	}
+	if r.caller == nil {
 		r.caller = &ScriptCaller{}
+	}
+	if r.onStep == nil {
+		r.onStep = opt.OnStep
 	}
 	if r.maxSteps == 0 {
 		r.maxSteps = 100
 	}
 	r.run(ctx)
 	r.t.Elapsed = time.Since(r.startWall)
-	return r.t, nil
+	return r.t
 }
 
 // Preview builds the first request of the call without sending it (--dry-run).
@@ -272,8 +320,8 @@ func (r *run) begin(kind string, target Target, params Params) (*Step, *Request)
 
 func (r *run) notify(step *Step) {
 	r.lastStep = step
-	if r.opt.OnStep != nil {
-		r.opt.OnStep(step)
+	if r.onStep != nil {
+		r.onStep(step)
 	}
 }
 
@@ -283,8 +331,8 @@ var audioTypes = []string{"audio/mpeg", "audio/mp3", "audio/wav", "audio/wave", 
 // document with no step error means the response was played or read out and
 // the call hangs up.
 func (r *run) interpret(step *Step, resp *Response) *twiml.Document {
-	mt, _, err := mime.ParseMediaType(resp.ContentType)
-	if resp.ContentType == "" || err != nil {
+	mt, ok := mediaType(resp.ContentType)
+	if !ok {
 		r.fail(step, twErr(ErrInvalidContentType, "the response has no usable Content-Type (%q)", resp.ContentType))
 		return nil
 	}
@@ -297,7 +345,7 @@ func (r *run) interpret(step *Step, resp *Response) *twiml.Document {
 		r.finish("completed", "audio response played")
 		return nil
 	case mt == "text/plain":
-		if doc, perr := twiml.Parse([]byte(resp.Body)); perr == nil {
+		if doc, perr := r.docs.Parse(resp.Body); perr == nil {
 			return r.accept(step, doc)
 		}
 		text := strings.TrimSpace(resp.Body)
@@ -310,12 +358,39 @@ func (r *run) interpret(step *Step, resp *Response) *twiml.Document {
 	return nil
 }
 
+// mediaTypes remembers parsed Content-Type values ("" when unusable): an
+// app sends one or two, and a load run asks for every response. At most
+// maxMediaTypes are kept, so odd values cannot grow it without bound.
+var (
+	mediaTypes     sync.Map
+	mediaTypeCount atomic.Int32
+)
+
+const maxMediaTypes = 64
+
+// mediaType is the lower-case media type of a Content-Type header, or
+// false when it is empty or malformed.
+func mediaType(ct string) (string, bool) {
+	if v, ok := mediaTypes.Load(ct); ok {
+		mt := v.(string)
+		return mt, mt != ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil {
+		mt = ""
+	}
+	if mediaTypeCount.Add(1) <= maxMediaTypes {
+		mediaTypes.Store(ct, mt)
+	}
+	return mt, mt != ""
+}
+
 func (r *run) parse(step *Step, resp *Response) *twiml.Document {
 	if strings.TrimSpace(resp.Body) == "" {
 		r.fail(step, twErr(ErrDocumentParse, "the response body is empty"))
 		return nil
 	}
-	doc, err := twiml.Parse([]byte(resp.Body))
+	doc, err := r.docs.Parse(resp.Body)
 	if err != nil {
 		var p *twiml.Problem
 		if errors.As(err, &p) {

@@ -355,6 +355,45 @@ func TestFlows(t *testing.T) {
 			wantFailed: true, wantCode: 11215,
 		},
 		{
+			name: "a 302 after an action POST is a GET without the fields, re-signed",
+			routes: map[string]http.HandlerFunc{
+				"/voice": twimlRoute(resp(`<Gather numDigits="1" action="/menu"/>`)),
+				"/menu": func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, "/menu2", http.StatusFound)
+				},
+				"/menu2": twimlRoute(resp(`<Hangup/>`)),
+			},
+			script:    simulate.ScriptCaller{Digits: []string{"5"}},
+			opts:      func(_ string, o *simulate.Options) { o.NoEnd = true },
+			wantPaths: []string{"POST /voice in-progress", "POST /menu in-progress", "GET /menu2"},
+			check: func(t *testing.T, tr *simulate.Transcript, app *testApp) {
+				got := app.requests()[2]
+				if len(got.Params) != 0 {
+					t.Errorf("redirected request fields = %v, want none", got.Params)
+				}
+				if tr.Steps[1].Response.URL == "" {
+					t.Error("the final URL after the redirect is not reported")
+				}
+			},
+		},
+		{
+			name: "a cookie set on a redirect is sent on the next hop",
+			routes: map[string]http.HandlerFunc{
+				"/voice": func(w http.ResponseWriter, r *http.Request) {
+					http.SetCookie(w, &http.Cookie{Name: "session", Value: "hop", Path: "/"})
+					http.Redirect(w, r, "/moved", http.StatusTemporaryRedirect)
+				},
+				"/moved": twimlRoute(resp(`<Hangup/>`)),
+			},
+			opts:      func(_ string, o *simulate.Options) { o.NoEnd = true },
+			wantPaths: []string{"POST /voice in-progress", "POST /moved in-progress"},
+			check: func(t *testing.T, _ *simulate.Transcript, app *testApp) {
+				if c := app.requests()[1].Cookie; c != "hop" {
+					t.Errorf("cookie on the redirected request = %q, want hop", c)
+				}
+			},
+		},
+		{
 			name: "cookies the app sets are sent back",
 			routes: map[string]http.HandlerFunc{
 				"/voice": func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package simulate_test
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/callsim/callsim/simulate"
@@ -44,6 +45,19 @@ func FuzzParseParams(f *testing.F) {
 		again, err := simulate.ParseParams(p.Encode())
 		if err != nil || len(again) != len(p) {
 			t.Errorf("%q: round trip %v → %q → %v (%v)", s, p, p.Encode(), again, err)
+		}
+	})
+}
+
+// FuzzEncode checks the allocation-free escaper against url.QueryEscape.
+func FuzzEncode(f *testing.F) {
+	f.Add("From", "+1 415-555-0100")
+	f.Add("Caller Name", "Zoë & Co; 100% \x00\xff~_.")
+	f.Fuzz(func(t *testing.T, k, v string) {
+		got := simulate.Params{{Key: k, Value: v}, {Key: "a", Value: v}}.Encode()
+		want := url.QueryEscape(k) + "=" + url.QueryEscape(v) + "&a=" + url.QueryEscape(v)
+		if got != want {
+			t.Errorf("Encode(%q=%q) = %q, want %q", k, v, got, want)
 		}
 	})
 }

@@ -23,11 +23,15 @@ type Overrides struct {
 // read and total timeouts mean the per-request cap (15 s, or --timeout).
 func DefaultOverrides() Overrides {
 	return Overrides{
-		ConnectTimeout: 5 * time.Second,
+		ConnectTimeout: defaultConnectTimeout,
 		RetryCount:     1,
-		RetryPolicy:    []string{"ct"},
+		RetryPolicy:    defaultRetryPolicy[:1:1], // shared, read-only: ParseOverrides replaces it
 	}
 }
+
+var defaultRetryPolicy = []string{"ct"}
+
+const defaultConnectTimeout = 5 * time.Second
 
 var retryPolicies = []string{"4xx", "5xx", "ct", "rt", "all"}
 

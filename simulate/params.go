@@ -87,7 +87,7 @@ func (p Params) Encode() string {
 		n += len(kv.Key) + len(kv.Value) + 2
 	}
 	var b strings.Builder
-	b.Grow(n + n/8)
+	b.Grow(n + n/4) // room for some %XX
 	for i, kv := range p {
 		if i > 0 {
 			b.WriteByte('&')
@@ -99,18 +99,35 @@ func (p Params) Encode() string {
 	return b.String()
 }
 
-// writeEscaped is url.QueryEscape without an allocation for the common
-// value that needs no escaping.
+// writeEscaped writes s as url.QueryEscape would, without its allocation:
+// letters, digits and -_.~ as they are, space as '+', every other byte as
+// %XX. Runs that need no escaping are written whole.
 func writeEscaped(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	from := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
-			b.WriteString(url.QueryEscape(s))
-			return
+		if unreserved[c] {
+			continue
 		}
+		b.WriteString(s[from:i])
+		if c == ' ' {
+			b.WriteByte('+')
+		} else {
+			b.Write([]byte{'%', hex[c>>4], hex[c&15]})
+		}
+		from = i + 1
 	}
-	b.WriteString(s)
+	b.WriteString(s[from:])
 }
+
+// unreserved marks the bytes a query component keeps as they are.
+var unreserved = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
 
 // ParamsFromValues converts url.Values, keys sorted for a stable order.
 func ParamsFromValues(v url.Values) Params {

@@ -1,11 +1,15 @@
 package simulate
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
 	"fmt"
+	"hash"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -20,7 +24,6 @@ type Request struct {
 	Headers   Params    `json:"headers"`
 	Signature string    `json:"signature,omitempty"`
 	Overrides Overrides `json:"-"`
-	body      []byte
 }
 
 // Signed reports whether the request carries X-Twilio-Signature.
@@ -39,8 +42,9 @@ type Signer struct {
 	// Timeout caps every request (Twilio's cap is 15 s); connection
 	// overrides in a URL fragment can only lower it.
 	Timeout time.Duration
-	public  *url.URL // --signing-url: what Twilio would see
-	local   *url.URL // --url: where the app listens
+	public  *url.URL  // --signing-url: what Twilio would see
+	local   *url.URL  // --url: where the app listens
+	macs    sync.Pool // hash.Hash keyed with AuthToken, reused across requests
 }
 
 // NewSigner prepares request building for a call to localURL; signingURL,
@@ -136,6 +140,10 @@ func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) 
 		appendQuery(u, params)
 	}
 	req.URL = u.String()
+	signURL := req.URL
+	if needsSigningForm(u) {
+		signURL = signingForm(u)
+	}
 	req.SendURL = s.sendURL(req.URL)
 	if req.SendURL == req.URL {
 		req.SendURL = ""
@@ -149,27 +157,50 @@ func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) 
 	var signParams Params
 	if method == http.MethodPost {
 		req.Body = params.Encode()
-		req.body = []byte(req.Body)
 		req.Headers = req.Headers.Add("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
 		signParams = params
 	}
 	if s.AuthToken != "" {
-		req.Signature = Signature(s.AuthToken, signingForm(u), signParams)
+		req.Signature = s.signature(signURL, signParams)
 		req.Headers = req.Headers.Add(SignatureHeader, req.Signature)
 	}
 	return req, nil
 }
 
+// signature is Signature with this signer's token, reusing its HMAC state.
+func (s *Signer) signature(rawURL string, params Params) string {
+	mac, _ := s.macs.Get().(hash.Hash)
+	if mac == nil {
+		mac = hmac.New(sha1.New, []byte(s.AuthToken))
+	} else {
+		mac.Reset()
+	}
+	sig := sign(mac, rawURL, params)
+	s.macs.Put(mac)
+	return sig
+}
+
+// idempotencyToken is a random UUID-shaped token: 32 hex digits from two
+// 64-bit draws, dashed 8-4-4-4-12.
 func idempotencyToken(r *rand.Rand) string {
 	const alphabet = "0123456789abcdef"
-	b := make([]byte, 0, 52)
-	for i := 0; i < 32; i++ {
+	var b [36]byte
+	hi, lo := r.Uint64(), r.Uint64()
+	j := 0
+	for i := range 32 {
 		if i == 8 || i == 12 || i == 16 || i == 20 {
-			b = append(b, '-')
+			b[j] = '-'
+			j++
 		}
-		b = append(b, alphabet[r.IntN(16)])
+		word := &hi
+		if i >= 16 {
+			word = &lo
+		}
+		b[j] = alphabet[*word>>60]
+		*word <<= 4
+		j++
 	}
-	return string(b)
+	return string(b[:])
 }
 
 func (o Overrides) capped(limit time.Duration) Overrides {

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
 	"net"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // SignatureHeader is the header Twilio puts its request signature in.
@@ -20,35 +22,81 @@ const SignatureHeader = "X-Twilio-Signature"
 // contribute each distinct value in sorted order, as the official libraries
 // do. GET requests pass nil params.
 func StringToSign(rawURL string, params Params) string {
-	sorted := slices.Clone(params)
-	slices.SortFunc(sorted, func(a, b Param) int {
-		if c := strings.Compare(a.Key, b.Key); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
-	n := len(rawURL)
-	for _, kv := range sorted {
-		n += len(kv.Key) + len(kv.Value)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(rawURL)
-	for i, kv := range sorted {
-		if i > 0 && kv == sorted[i-1] {
-			continue
-		}
-		b.WriteString(kv.Key)
-		b.WriteString(kv.Value)
-	}
-	return b.String()
+	buf := signBufs.Get().(*signBuf)
+	defer signBufs.Put(buf)
+	buf.fill(rawURL, params)
+	return string(buf.text)
 }
 
 // Signature computes X-Twilio-Signature for the URL string exactly as given.
 func Signature(authToken, rawURL string, params Params) string {
-	mac := hmac.New(sha1.New, []byte(authToken))
-	mac.Write([]byte(StringToSign(rawURL, params)))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return sign(hmac.New(sha1.New, []byte(authToken)), rawURL, params)
+}
+
+// sign writes the string to sign into mac (fresh or Reset) and encodes the sum.
+func sign(mac hash.Hash, rawURL string, params Params) string {
+	buf := signBufs.Get().(*signBuf)
+	defer signBufs.Put(buf)
+	buf.fill(rawURL, params)
+	mac.Write(buf.text)
+	sum := mac.Sum(buf.sum[:0])
+	return base64.StdEncoding.EncodeToString(sum)
+}
+
+// signBuf is the scratch space of one signature, pooled: signing runs once
+// per request, and a load run makes thousands of requests a second.
+type signBuf struct {
+	order []int
+	text  []byte
+	sum   [sha1.Size]byte
+}
+
+var signBufs = sync.Pool{New: func() any { return new(signBuf) }}
+
+// fill sets text to the string to sign.
+func (b *signBuf) fill(rawURL string, params Params) {
+	b.order = sortedOrder(b.order[:0], params)
+	b.text = append(b.text[:0], rawURL...)
+	for i, j := range b.order {
+		kv := params[j]
+		if i > 0 && kv == params[b.order[i-1]] {
+			continue
+		}
+		b.text = append(b.text, kv.Key...)
+		b.text = append(b.text, kv.Value...)
+	}
+}
+
+func compareParams(a, b Param) int {
+	if c := strings.Compare(a.Key, b.Key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Value, b.Value)
+}
+
+// lastOrder remembers, per number of fields, the order the last sort
+// found: a call's requests of one kind carry the same fields in the same
+// order, so checking that order (n-1 comparisons) usually replaces the sort.
+var lastOrder sync.Map // int → []int
+
+// sortedOrder appends to order the indices of params in sorted order.
+func sortedOrder(order []int, params Params) []int {
+	if cached, ok := lastOrder.Load(len(params)); ok {
+		perm := cached.([]int)
+		sorted := true
+		for i := 1; i < len(perm) && sorted; i++ {
+			sorted = compareParams(params[perm[i-1]], params[perm[i]]) <= 0
+		}
+		if sorted {
+			return append(order, perm...)
+		}
+	}
+	for i := range params {
+		order = append(order, i)
+	}
+	slices.SortFunc(order, func(a, b int) int { return compareParams(params[a], params[b]) })
+	lastOrder.Store(len(params), slices.Clone(order))
+	return order
 }
 
 // SigningURL turns the URL a request is sent to into the string Twilio signs:
@@ -61,9 +109,14 @@ func SigningURL(raw string) (string, error) {
 	return signingForm(u), nil
 }
 
+// needsSigningForm reports whether the signed form of u differs from u.String().
+func needsSigningForm(u *url.URL) bool {
+	return u.Fragment != "" || u.RawFragment != "" || u.User != nil || strings.EqualFold(u.Scheme, "https") && u.Port() != ""
+}
+
 // signingForm is SigningURL for a parsed URL (left unchanged).
 func signingForm(u *url.URL) string {
-	if u.Fragment == "" && u.RawFragment == "" && u.User == nil && !(strings.EqualFold(u.Scheme, "https") && u.Port() != "") {
+	if !needsSigningForm(u) {
 		return u.String()
 	}
 	c := *u

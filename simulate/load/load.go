@@ -144,9 +144,15 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	// The template calls check each spec once and fix what calls share.
 	tmpls := make([]*simulate.Call, len(cfg.Flows))
+	runners := make([]*simulate.Runner, len(cfg.Flows))
 	for i, f := range cfg.Flows {
 		var err error
 		if tmpls[i], err = simulate.NewCall(f.Spec); err != nil {
+			return nil, err
+		}
+		opt := f.Options
+		opt.Caller, opt.OnStep = nil, nil // per call, never shared
+		if runners[i], err = simulate.NewRunner(opt); err != nil {
 			return nil, err
 		}
 	}
@@ -166,7 +172,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	workers := make([]*worker, conc)
 	ctrs := make([]counters, conc)
 	for i := range workers {
-		workers[i] = &worker{cfg: &cfg, ctx: ctx, tmpls: tmpls, shared: shared, ctr: &ctrs[i], st: newStats(len(cfg.Flows))}
+		workers[i] = &worker{cfg: &cfg, ctx: ctx, tmpls: tmpls, runners: runners, shared: shared, ctr: &ctrs[i], st: newStats(len(cfg.Flows))}
 		workers[i].onStep = workers[i].step
 	}
 
@@ -319,13 +325,14 @@ func monitor(cfg *Config, start time.Time, ctrs []counters, every time.Duration,
 
 // worker places calls one after another; everything it records is its own.
 type worker struct {
-	cfg    *Config
-	ctx    context.Context
-	tmpls  []*simulate.Call
-	shared *http.Client
-	ctr    *counters
-	st     *stats
-	onStep func(*simulate.Step)
+	cfg     *Config
+	ctx     context.Context
+	tmpls   []*simulate.Call
+	runners []*simulate.Runner
+	shared  *http.Client
+	ctr     *counters
+	st      *stats
+	onStep  func(*simulate.Step)
 
 	// the call in progress
 	last     time.Time
@@ -357,29 +364,20 @@ func (w *worker) call(i int64) {
 	if flow.Spec.To != "" {
 		call.Called = tmpl.Called
 	}
-	opt := flow.Options
-	opt.OnStep = w.onStep
+	hooks := simulate.CallHooks{OnStep: w.onStep, HTTP: w.shared}
 	if flow.NewCaller != nil {
-		opt.Caller = flow.NewCaller(i)
-	} else {
-		opt.Caller = nil
+		hooks.Caller = flow.NewCaller(i)
 	}
 	var own *http.Transport
-	if w.shared != nil {
-		opt.HTTP = w.shared
-	} else {
+	if w.shared == nil {
 		own = simulate.NewTransport()
-		opt.HTTP = &http.Client{Transport: own}
+		hooks.HTTP = &http.Client{Transport: own}
 	}
 	w.canceled, w.seed, w.index = false, spec.Seed, i
 	w.last = time.Now()
-	t, err := simulate.Run(w.ctx, call, opt)
+	t := w.runners[fi].Run(w.ctx, call, hooks)
 	if own != nil {
 		own.CloseIdleConnections()
-	}
-	if err != nil { // Validate checked the options; count a bug as a failed call, not a crash
-		w.internalFailure(fi, err)
-		return
 	}
 	fc := &w.st.flows[fi]
 	switch {

@@ -226,7 +226,7 @@ func Validate(root *Node) []Problem {
 			return v.probs
 		}
 	}
-	v.element(root, "", vocabulary["Response"])
+	v.element(root, "", vocab().byName["Response"])
 	return v.probs
 }
 
@@ -278,9 +278,9 @@ func (v *validator) element(n *Node, parent string, spec *ElementSpec) {
 		v.gather(n)
 	}
 	for _, c := range n.Children {
-		cs := vocabulary[c.Name]
+		cs := vocab().byName[c.Name]
 		if cs == nil {
-			if proper, ok := lowerNames[strings.ToLower(c.Name)]; ok {
+			if proper, ok := vocab().lowerNames[strings.ToLower(c.Name)]; ok {
 				v.add(c, 12200, SeverityWarning, "", "unknown element <%s> (did you mean <%s>? TwiML is case-sensitive)", c.Name, proper)
 			} else {
 				v.add(c, 12200, SeverityWarning, "", "unknown element <%s> inside <%s>", c.Name, n.Name)
@@ -340,7 +340,7 @@ func nestHint(parent *ElementSpec, child string) string {
 	if len(parent.Children) > 0 && len(parent.Children) <= 8 {
 		return " (allowed: " + strings.Join(parent.Children, ", ") + ")"
 	}
-	if ps := parentsOf[child]; len(ps) > 0 && len(ps) <= 4 {
+	if ps := vocab().parentsOf[child]; len(ps) > 0 && len(ps) <= 4 {
 		return " (it belongs inside <" + strings.Join(ps, ">, <") + ">)"
 	}
 	if len(parent.Children) == 0 {

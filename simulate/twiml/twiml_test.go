@@ -442,13 +442,13 @@ func TestFatal(t *testing.T) {
 
 // TestVocabulary checks the table is self-consistent.
 func TestVocabulary(t *testing.T) {
-	resp := vocabulary["Response"]
-	for _, e := range elements {
+	resp := vocab().byName["Response"]
+	for _, e := range vocab().elements {
 		if e.Verb != resp.Allows(e.Name) {
 			t.Errorf("%s: Verb=%v but Response allows it: %v", e.Name, e.Verb, resp.Allows(e.Name))
 		}
 		for _, c := range e.Children {
-			if vocabulary[c] == nil {
+			if vocab().byName[c] == nil {
 				t.Errorf("%s: child %s not in vocabulary", e.Name, c)
 			}
 		}

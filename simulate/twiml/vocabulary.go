@@ -115,14 +115,14 @@ func (e *ElementSpec) Allows(child string) bool { return e != nil && e.childSet[
 // Lookup returns the vocabulary entry for a (case-sensitive) element name.
 // The returned spec is shared; do not modify it.
 func Lookup(name string) (*ElementSpec, bool) {
-	e, ok := vocabulary[name]
+	e, ok := vocab().byName[name]
 	return e, ok
 }
 
 // Default returns the value Twilio uses for attribute attr of element when it
 // is absent, or "" if there is no fixed default.
 func Default(element, attr string) string {
-	if a := vocabulary[element].Attr(attr); a != nil {
+	if a := vocab().byName[element].Attr(attr); a != nil {
 		return a.Default
 	}
 	return ""
@@ -176,20 +176,6 @@ func inParent(a AttrSpec, parent string, code int) AttrSpec {
 
 func severe(a AttrSpec) AttrSpec { a.Severity = SeverityError; return a }
 
-var (
-	callEvents       = []string{"initiated", "ringing", "answered", "completed"}
-	recordingEvents  = []string{"in-progress", "completed", "absent"}
-	trimValues       = []string{"trim-silence", "do-not-trim"}
-	streamTracks     = []string{"inbound_track", "outbound_track", "both_tracks"}
-	ssmlNames        = []string{"break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub", "w"}
-	dialNouns        = []string{"Number", "Client", "Conference", "Queue", "Sip", "Sim", "Application", "WhatsApp"}
-	languagePattern  = `[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*`
-	languageHint     = `must be a language tag such as "en-US"`
-	numberNounAttrs  = []AttrSpec{urlAttr("url", 0), method("method", 13221), urlAttr("statusCallback", 0), method("statusCallbackMethod", 0), list("statusCallbackEvent", "completed", 0, callEvents...)}
-	amdAttrs         = []AttrSpec{enum("machineDetection", "", 0, "Enable", "DetectMessageEnd"), urlAttr("amdStatusCallback", 0), method("amdStatusCallbackMethod", 0), integer("machineDetectionTimeout", "30", 3, 59, 0), integer("machineDetectionSpeechThreshold", "2400", 1000, 6000, 0), integer("machineDetectionSpeechEndThreshold", "1200", 500, 5000, 0), integer("machineDetectionSilenceTimeout", "5000", 2000, 10000, 0)}
-	recordingCbAttrs = []AttrSpec{urlAttr("recordingStatusCallback", 0), method("recordingStatusCallbackMethod", 0), list("recordingStatusCallbackEvent", "completed", 0, recordingEvents...)}
-)
-
 func join(parts ...[]AttrSpec) []AttrSpec {
 	var out []AttrSpec
 	for _, p := range parts {
@@ -198,270 +184,285 @@ func join(parts ...[]AttrSpec) []AttrSpec {
 	return out
 }
 
-// elements is the voice TwiML vocabulary. Codes follow Twilio's error
+// voiceElements is the voice TwiML vocabulary. Codes follow Twilio's error
 // dictionary (twilio.com/docs/api/errors); severities follow the log level
 // Twilio documents for each code (almost all attribute codes are WARNING).
-var elements = []*ElementSpec{
-	{Name: "Response", Attrs: []AttrSpec{text("version")},
-		Children: []string{"Connect", "Dial", "Echo", "Enqueue", "Gather", "Hangup", "Leave", "Pause", "Pay", "Play", "Record", "Redirect", "Refer", "Reject", "Say", "Sms", "Start", "Stop"}},
+func voiceElements() []*ElementSpec {
+	var (
+		callEvents       = []string{"initiated", "ringing", "answered", "completed"}
+		recordingEvents  = []string{"in-progress", "completed", "absent"}
+		trimValues       = []string{"trim-silence", "do-not-trim"}
+		streamTracks     = []string{"inbound_track", "outbound_track", "both_tracks"}
+		ssmlNames        = []string{"break", "emphasis", "lang", "p", "phoneme", "prosody", "s", "say-as", "sub", "w"}
+		dialNouns        = []string{"Number", "Client", "Conference", "Queue", "Sip", "Sim", "Application", "WhatsApp"}
+		languagePattern  = `[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*`
+		languageHint     = `must be a language tag such as "en-US"`
+		numberNounAttrs  = []AttrSpec{urlAttr("url", 0), method("method", 13221), urlAttr("statusCallback", 0), method("statusCallbackMethod", 0), list("statusCallbackEvent", "completed", 0, callEvents...)}
+		amdAttrs         = []AttrSpec{enum("machineDetection", "", 0, "Enable", "DetectMessageEnd"), urlAttr("amdStatusCallback", 0), method("amdStatusCallbackMethod", 0), integer("machineDetectionTimeout", "30", 3, 59, 0), integer("machineDetectionSpeechThreshold", "2400", 1000, 6000, 0), integer("machineDetectionSpeechEndThreshold", "1200", 500, 5000, 0), integer("machineDetectionSilenceTimeout", "5000", 2000, 10000, 0)}
+		recordingCbAttrs = []AttrSpec{urlAttr("recordingStatusCallback", 0), method("recordingStatusCallbackMethod", 0), list("recordingStatusCallbackEvent", "completed", 0, recordingEvents...)}
+	)
+	return []*ElementSpec{
+		{Name: "Response", Attrs: []AttrSpec{text("version")},
+			Children: []string{"Connect", "Dial", "Echo", "Enqueue", "Gather", "Hangup", "Leave", "Pause", "Pay", "Play", "Record", "Redirect", "Refer", "Reject", "Say", "Sms", "Start", "Stop"}},
 
-	// ---- verbs ----
-	{Name: "Say", Verb: true,
-		Attrs: []AttrSpec{
-			inParent(AttrSpec{Name: "voice", Kind: KindEnum, Default: "man", Code: 13511, Enum: []string{"man", "woman", "alice"}, Prefixes: []string{"Polly.", "Google."}}, "Gather", 13321),
-			inParent(integer("loop", "1", 0, NoMax, 13510), "Gather", 13322),
-			text("language"),
-		},
-		Children: ssmlNames,
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "text", Kind: KindText, MaxLen: 4096, Code: 13521, Required: true},
-			Unless: ssmlNames, EmptyCode: 13520, EmptyMessage: "empty text (nothing to say)"}},
-	{Name: "Play", Verb: true,
-		Attrs: []AttrSpec{
-			integer("loop", "1", 0, NoMax, 13410),
-			{Name: "digits", Kind: KindKeys, Chars: "0123456789ABCDwW#*", Code: 13430, NotIn: []string{"Gather"}, Hint: "must contain only 0-9 A-D # * w W"},
-		},
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "URL", Kind: KindURL, Code: 11100, Required: true},
-			Unless: []string{"digits"}, EmptyMessage: "no media URL and no digits"}},
-	{Name: "Pause", Verb: true, Attrs: []AttrSpec{integer("length", "1", 1, NoMax, 13910)}},
-	{Name: "Gather", Verb: true,
-		Attrs: []AttrSpec{
-			urlAttr("action", 0),
-			method("method", 13312),
-			integer("timeout", "5", 1, NoMax, 13313),
-			integer("numDigits", "", 1, NoMax, 13314),
-			{Name: "finishOnKey", Kind: KindKeys, Default: "#", Chars: "0123456789#*", MaxLen: 1, AllowEmpty: true, Code: 13310, Hint: `must be one key of 0-9 # * or ""`},
-			list("input", "dtmf", 13326, "dtmf", "speech"),
-			{Name: "speechTimeout", Kind: KindInt, Min: 1, Max: NoMax, Enum: []string{"auto"}, Code: 13327},
-			integer("maxSpeechTime", "60", 1, NoMax, 13328),
-			urlAttr("partialResultCallback", 0),
-			method("partialResultCallbackMethod", 13329),
-			text("hints"),
-			pattern("language", "en-US", languagePattern, languageHint, 13331),
-			boolean("bargeIn", "true", 13332),
-			boolean("profanityFilter", "true", 13333),
-			{Name: "speechModel", Kind: KindEnum, Default: "default", Code: 13334,
-				Enum:     []string{"default", "numbers_and_commands", "phone_call", "experimental_conversations", "experimental_utterances"},
-				Prefixes: []string{"googlev2_", "deepgram_"}},
-			boolean("enhanced", "false", 0),
-			boolean("actionOnEmptyResult", "false", 13338),
-			boolean("debug", "false", 0),
-			boolean("dtmfDetection", "false", 0),
-		},
-		Children: []string{"Say", "Play", "Pause"}, NestCode: 13320},
-	{Name: "Record", Verb: true,
-		Attrs: join([]AttrSpec{
-			urlAttr("action", 0),
-			method("method", 13610),
-			integer("timeout", "5", 0, NoMax, 13611),
-			{Name: "finishOnKey", Kind: KindKeys, Default: "1234567890*#", Chars: "0123456789#*", AllowEmpty: true, Code: 13613, Hint: "must contain only the keys 0-9 # *"},
-			integer("maxLength", "3600", 1, 86400, 13612),
-			boolean("playBeep", "true", 13616),
-			enum("trim", "trim-silence", 13699, trimValues...),
-			boolean("transcribe", "false", 13614),
-			urlAttr("transcribeCallback", 0),
-			text("recordingConfigurationId"),
-			urlAttr("recordingStatusCallback", 0),
-			method("recordingStatusCallbackMethod", 0),
-			list("recordingStatusCallbackEvent", "completed", 13621, recordingEvents...),
-		})},
-	{Name: "Dial", Verb: true,
-		Attrs: join([]AttrSpec{
-			urlAttr("action", 0),
-			method("method", 13210),
-			integer("timeout", "30", 1, 600, 13212),
-			boolean("hangupOnStar", "false", 13213),
-			{Name: "callerId", Kind: KindCallerID, Code: 13214},
-			integer("timeLimit", "14400", 1, 86400, 13216),
-			enum("record", "do-not-record", 13217, "do-not-record", "record-from-answer", "record-from-ringing", "record-from-answer-dual", "record-from-ringing-dual", "true", "false"),
-			enum("trim", "do-not-trim", 0, trimValues...),
-			boolean("answerOnBridge", "false", 13219),
-			enum("ringTone", "", 13220, "at", "au", "bg", "br", "be", "ch", "cl", "cn", "cz", "de", "dk", "ee", "es", "fi", "fr", "gr", "hu", "il", "in", "it", "lt", "jp", "mx", "my", "nl", "no", "nz", "ph", "pl", "pt", "ru", "se", "sg", "th", "uk", "us", "us-old", "tw", "ve", "za"),
-			enum("recordingTrack", "both", 0, "both", "inbound", "outbound"),
-			urlAttr("referUrl", 0),
-			method("referMethod", 0),
-			boolean("sequential", "false", 0),
-			enum("events", "", 0, "call-progress-event"),
-			text("callReason"),
-		}, recordingCbAttrs),
-		Children: dialNouns, NestCode: 13215,
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "phone number", Kind: KindPhone, Code: 13223, Required: true},
-			Unless: dialNouns, EmptyCode: 13223, EmptyMessage: "nothing to dial (no number and no noun)"}},
-	{Name: "Enqueue", Verb: true,
-		Attrs: []AttrSpec{
-			severe(urlAttr("action", 14203)),
-			severe(method("method", 14201)),
-			severe(urlAttr("waitUrl", 14202)),
-			severe(method("waitUrlMethod", 14206)),
-			text("workflowSid"),
-			integer("maxQueueSize", "", 1, 5000, 0),
-		},
-		Children: []string{"Task"},
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "queue name", Kind: KindText, MaxLen: 64, Required: true},
-			Unless: []string{"workflowSid"}, EmptyCode: 14204, EmptySeverity: SeverityError, EmptyMessage: "queue name too short (empty)"}},
-	{Name: "Leave", Verb: true},
-	{Name: "Hangup", Verb: true, Children: []string{"Parameter"}},
-	{Name: "Echo", Verb: true},
-	{Name: "Reject", Verb: true, Attrs: []AttrSpec{enum("reason", "rejected", 13810, "rejected", "busy")}, Children: []string{"Parameter"}},
-	{Name: "Redirect", Verb: true, Attrs: []AttrSpec{method("method", 13710)},
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "URL", Kind: KindURL, Code: 11100, Severity: SeverityError, Required: true},
-			EmptyCode: 11100, EmptySeverity: SeverityError, EmptyMessage: "missing URL"}},
-	{Name: "Connect", Verb: true, Attrs: []AttrSpec{urlAttr("action", 0), method("method", 0)},
-		Children: []string{"Stream", "ConversationRelay", "Room", "VirtualAgent", "Conversation", "Assistant", "AiSession"}},
-	{Name: "Start", Verb: true, Attrs: []AttrSpec{urlAttr("action", 0), method("method", 0)},
-		Children: []string{"Stream", "Siprec", "Transcription", "Recording"}, NestCode: 14300, NestSeverity: SeverityError},
-	{Name: "Stop", Verb: true,
-		Children: []string{"Stream", "Siprec", "Transcription", "Recording"}, NestCode: 14300, NestSeverity: SeverityError},
-	{Name: "Pay", Verb: true,
-		Attrs: []AttrSpec{
-			enum("input", "dtmf", 0, "dtmf"),
-			urlAttr("action", 0),
-			urlAttr("statusCallback", 0),
-			method("statusCallbackMethod", 0),
-			enum("paymentMethod", "credit-card", 0, "credit-card", "ach-debit"),
-			enum("bankAccountType", "consumer-checking", 0, "consumer-checking", "consumer-savings", "commercial-checking", "commercial-savings"),
-			integer("timeout", "5", 1, NoMax, 0),
-			integer("maxAttempts", "1", 1, 3, 0),
-			boolean("securityCode", "true", 0),
-			text("postalCode"),
-			integer("minPostalCodeLength", "", 1, NoMax, 0),
-			text("paymentConnector"),
-			enum("tokenType", "reusable", 0, "one-time", "reusable", "payment-method"),
-			pattern("chargeAmount", "", `[0-9]+(\.[0-9]+)?`, "must be a decimal amount such as 10.00", 0),
-			text("currency"),
-			text("description"),
-			list("validCardTypes", "visa mastercard amex", 0, "visa", "mastercard", "amex", "maestro", "discover", "optima", "jcb", "diners-club", "enroute"),
-			pattern("language", "en-US", languagePattern, languageHint, 0),
-			text("confirmation"),
-			boolean("requireMatchingInputs", "false", 0),
-		},
-		Children: []string{"Prompt", "Parameter"}},
-	{Name: "Refer", Verb: true, Attrs: []AttrSpec{urlAttr("action", 0), method("method", 0)}, Children: []string{"Sip"}},
-	{Name: "Sms", Verb: true,
-		Attrs:  []AttrSpec{text("to"), text("from"), urlAttr("action", 0), method("method", 0), urlAttr("statusCallback", 0)},
-		Text:   &TextSpec{AttrSpec: AttrSpec{Name: "message", Kind: KindText, MaxLen: 1600, Required: true}, EmptyMessage: "empty message"},
-		Notice: 13803, NoticeMessage: "<Sms> in voice TwiML is deprecated and not supported on most accounts; use the Messaging API"},
+		// ---- verbs ----
+		{Name: "Say", Verb: true,
+			Attrs: []AttrSpec{
+				inParent(AttrSpec{Name: "voice", Kind: KindEnum, Default: "man", Code: 13511, Enum: []string{"man", "woman", "alice"}, Prefixes: []string{"Polly.", "Google."}}, "Gather", 13321),
+				inParent(integer("loop", "1", 0, NoMax, 13510), "Gather", 13322),
+				text("language"),
+			},
+			Children: ssmlNames,
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "text", Kind: KindText, MaxLen: 4096, Code: 13521, Required: true},
+				Unless: ssmlNames, EmptyCode: 13520, EmptyMessage: "empty text (nothing to say)"}},
+		{Name: "Play", Verb: true,
+			Attrs: []AttrSpec{
+				integer("loop", "1", 0, NoMax, 13410),
+				{Name: "digits", Kind: KindKeys, Chars: "0123456789ABCDwW#*", Code: 13430, NotIn: []string{"Gather"}, Hint: "must contain only 0-9 A-D # * w W"},
+			},
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "URL", Kind: KindURL, Code: 11100, Required: true},
+				Unless: []string{"digits"}, EmptyMessage: "no media URL and no digits"}},
+		{Name: "Pause", Verb: true, Attrs: []AttrSpec{integer("length", "1", 1, NoMax, 13910)}},
+		{Name: "Gather", Verb: true,
+			Attrs: []AttrSpec{
+				urlAttr("action", 0),
+				method("method", 13312),
+				integer("timeout", "5", 1, NoMax, 13313),
+				integer("numDigits", "", 1, NoMax, 13314),
+				{Name: "finishOnKey", Kind: KindKeys, Default: "#", Chars: "0123456789#*", MaxLen: 1, AllowEmpty: true, Code: 13310, Hint: `must be one key of 0-9 # * or ""`},
+				list("input", "dtmf", 13326, "dtmf", "speech"),
+				{Name: "speechTimeout", Kind: KindInt, Min: 1, Max: NoMax, Enum: []string{"auto"}, Code: 13327},
+				integer("maxSpeechTime", "60", 1, NoMax, 13328),
+				urlAttr("partialResultCallback", 0),
+				method("partialResultCallbackMethod", 13329),
+				text("hints"),
+				pattern("language", "en-US", languagePattern, languageHint, 13331),
+				boolean("bargeIn", "true", 13332),
+				boolean("profanityFilter", "true", 13333),
+				{Name: "speechModel", Kind: KindEnum, Default: "default", Code: 13334,
+					Enum:     []string{"default", "numbers_and_commands", "phone_call", "experimental_conversations", "experimental_utterances"},
+					Prefixes: []string{"googlev2_", "deepgram_"}},
+				boolean("enhanced", "false", 0),
+				boolean("actionOnEmptyResult", "false", 13338),
+				boolean("debug", "false", 0),
+				boolean("dtmfDetection", "false", 0),
+			},
+			Children: []string{"Say", "Play", "Pause"}, NestCode: 13320},
+		{Name: "Record", Verb: true,
+			Attrs: join([]AttrSpec{
+				urlAttr("action", 0),
+				method("method", 13610),
+				integer("timeout", "5", 0, NoMax, 13611),
+				{Name: "finishOnKey", Kind: KindKeys, Default: "1234567890*#", Chars: "0123456789#*", AllowEmpty: true, Code: 13613, Hint: "must contain only the keys 0-9 # *"},
+				integer("maxLength", "3600", 1, 86400, 13612),
+				boolean("playBeep", "true", 13616),
+				enum("trim", "trim-silence", 13699, trimValues...),
+				boolean("transcribe", "false", 13614),
+				urlAttr("transcribeCallback", 0),
+				text("recordingConfigurationId"),
+				urlAttr("recordingStatusCallback", 0),
+				method("recordingStatusCallbackMethod", 0),
+				list("recordingStatusCallbackEvent", "completed", 13621, recordingEvents...),
+			})},
+		{Name: "Dial", Verb: true,
+			Attrs: join([]AttrSpec{
+				urlAttr("action", 0),
+				method("method", 13210),
+				integer("timeout", "30", 1, 600, 13212),
+				boolean("hangupOnStar", "false", 13213),
+				{Name: "callerId", Kind: KindCallerID, Code: 13214},
+				integer("timeLimit", "14400", 1, 86400, 13216),
+				enum("record", "do-not-record", 13217, "do-not-record", "record-from-answer", "record-from-ringing", "record-from-answer-dual", "record-from-ringing-dual", "true", "false"),
+				enum("trim", "do-not-trim", 0, trimValues...),
+				boolean("answerOnBridge", "false", 13219),
+				enum("ringTone", "", 13220, "at", "au", "bg", "br", "be", "ch", "cl", "cn", "cz", "de", "dk", "ee", "es", "fi", "fr", "gr", "hu", "il", "in", "it", "lt", "jp", "mx", "my", "nl", "no", "nz", "ph", "pl", "pt", "ru", "se", "sg", "th", "uk", "us", "us-old", "tw", "ve", "za"),
+				enum("recordingTrack", "both", 0, "both", "inbound", "outbound"),
+				urlAttr("referUrl", 0),
+				method("referMethod", 0),
+				boolean("sequential", "false", 0),
+				enum("events", "", 0, "call-progress-event"),
+				text("callReason"),
+			}, recordingCbAttrs),
+			Children: dialNouns, NestCode: 13215,
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "phone number", Kind: KindPhone, Code: 13223, Required: true},
+				Unless: dialNouns, EmptyCode: 13223, EmptyMessage: "nothing to dial (no number and no noun)"}},
+		{Name: "Enqueue", Verb: true,
+			Attrs: []AttrSpec{
+				severe(urlAttr("action", 14203)),
+				severe(method("method", 14201)),
+				severe(urlAttr("waitUrl", 14202)),
+				severe(method("waitUrlMethod", 14206)),
+				text("workflowSid"),
+				integer("maxQueueSize", "", 1, 5000, 0),
+			},
+			Children: []string{"Task"},
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "queue name", Kind: KindText, MaxLen: 64, Required: true},
+				Unless: []string{"workflowSid"}, EmptyCode: 14204, EmptySeverity: SeverityError, EmptyMessage: "queue name too short (empty)"}},
+		{Name: "Leave", Verb: true},
+		{Name: "Hangup", Verb: true, Children: []string{"Parameter"}},
+		{Name: "Echo", Verb: true},
+		{Name: "Reject", Verb: true, Attrs: []AttrSpec{enum("reason", "rejected", 13810, "rejected", "busy")}, Children: []string{"Parameter"}},
+		{Name: "Redirect", Verb: true, Attrs: []AttrSpec{method("method", 13710)},
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "URL", Kind: KindURL, Code: 11100, Severity: SeverityError, Required: true},
+				EmptyCode: 11100, EmptySeverity: SeverityError, EmptyMessage: "missing URL"}},
+		{Name: "Connect", Verb: true, Attrs: []AttrSpec{urlAttr("action", 0), method("method", 0)},
+			Children: []string{"Stream", "ConversationRelay", "Room", "VirtualAgent", "Conversation", "Assistant", "AiSession"}},
+		{Name: "Start", Verb: true, Attrs: []AttrSpec{urlAttr("action", 0), method("method", 0)},
+			Children: []string{"Stream", "Siprec", "Transcription", "Recording"}, NestCode: 14300, NestSeverity: SeverityError},
+		{Name: "Stop", Verb: true,
+			Children: []string{"Stream", "Siprec", "Transcription", "Recording"}, NestCode: 14300, NestSeverity: SeverityError},
+		{Name: "Pay", Verb: true,
+			Attrs: []AttrSpec{
+				enum("input", "dtmf", 0, "dtmf"),
+				urlAttr("action", 0),
+				urlAttr("statusCallback", 0),
+				method("statusCallbackMethod", 0),
+				enum("paymentMethod", "credit-card", 0, "credit-card", "ach-debit"),
+				enum("bankAccountType", "consumer-checking", 0, "consumer-checking", "consumer-savings", "commercial-checking", "commercial-savings"),
+				integer("timeout", "5", 1, NoMax, 0),
+				integer("maxAttempts", "1", 1, 3, 0),
+				boolean("securityCode", "true", 0),
+				text("postalCode"),
+				integer("minPostalCodeLength", "", 1, NoMax, 0),
+				text("paymentConnector"),
+				enum("tokenType", "reusable", 0, "one-time", "reusable", "payment-method"),
+				pattern("chargeAmount", "", `[0-9]+(\.[0-9]+)?`, "must be a decimal amount such as 10.00", 0),
+				text("currency"),
+				text("description"),
+				list("validCardTypes", "visa mastercard amex", 0, "visa", "mastercard", "amex", "maestro", "discover", "optima", "jcb", "diners-club", "enroute"),
+				pattern("language", "en-US", languagePattern, languageHint, 0),
+				text("confirmation"),
+				boolean("requireMatchingInputs", "false", 0),
+			},
+			Children: []string{"Prompt", "Parameter"}},
+		{Name: "Refer", Verb: true, Attrs: []AttrSpec{urlAttr("action", 0), method("method", 0)}, Children: []string{"Sip"}},
+		{Name: "Sms", Verb: true,
+			Attrs:  []AttrSpec{text("to"), text("from"), urlAttr("action", 0), method("method", 0), urlAttr("statusCallback", 0)},
+			Text:   &TextSpec{AttrSpec: AttrSpec{Name: "message", Kind: KindText, MaxLen: 1600, Required: true}, EmptyMessage: "empty message"},
+			Notice: 13803, NoticeMessage: "<Sms> in voice TwiML is deprecated and not supported on most accounts; use the Messaging API"},
 
-	// ---- Dial nouns ----
-	{Name: "Number", Attrs: join([]AttrSpec{text("sendDigits"), text("byoc")}, numberNounAttrs, amdAttrs),
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "phone number", Kind: KindPhone, Code: 13223, Required: true}, EmptyCode: 13223, EmptyMessage: "missing phone number"}},
-	{Name: "Client", Attrs: numberNounAttrs, Children: []string{"Identity", "Parameter"},
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "identity", Kind: KindText, Required: true}, Unless: []string{"Identity"}, EmptyMessage: "missing client identity"}},
-	{Name: "Conference",
-		Attrs: join([]AttrSpec{
-			boolean("muted", "false", 13230),
-			{Name: "beep", Kind: KindEnum, Default: "true", Code: 13235, Enum: []string{"true", "false", "onEnter", "onExit"}},
-			boolean("startConferenceOnEnter", "true", 13232),
-			severe(boolean("endConferenceOnExit", "false", 13231)),
-			urlAttr("waitUrl", 13233),
-			method("waitMethod", 13234),
-			integer("maxParticipants", "250", 2, 250, 0),
-			enum("record", "do-not-record", 0, "do-not-record", "record-from-start"),
-			enum("region", "", 0, "us1", "us2", "ie1", "sg1", "br1", "au1", "jp1", "de1"),
-			text("coach"),
-			enum("trim", "trim-silence", 0, trimValues...),
-			urlAttr("statusCallback", 0),
-			method("statusCallbackMethod", 0),
-			list("statusCallbackEvent", "", 0, "start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"),
-			urlAttr("eventCallbackUrl", 0),
-			enum("jitterBufferSize", "large", 0, "large", "medium", "small", "off"),
-			text("participantLabel"),
-			text("callSidToCoach"),
-			boolean("beepOnCustomerEntrance", "true", 0),
-		}, recordingCbAttrs),
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "conference name", Kind: KindText, Required: true}, EmptyMessage: "missing conference name"}},
-	{Name: "Queue", Attrs: []AttrSpec{urlAttr("url", 0), method("method", 0), text("reservationSid"), text("postWorkActivitySid")},
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "queue name", Kind: KindText, MaxLen: 64, Required: true}, EmptyMessage: "missing queue name"}},
-	{Name: "Sip", Attrs: join([]AttrSpec{text("username"), text("password"), text("customHeaders")}, numberNounAttrs, amdAttrs),
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "SIP URI", Kind: KindEnum, Prefixes: []string{"sip:", "sips:"}, Required: true, Hint: `must start with "sip:" or "sips:"`}, EmptyMessage: "missing SIP URI"}},
-	{Name: "Sim", Text: &TextSpec{AttrSpec: AttrSpec{Name: "SIM SID", Kind: KindText, Required: true}, EmptyMessage: "missing SIM SID"}},
-	{Name: "Application", Attrs: join([]AttrSpec{text("customerId"), boolean("copyParentTo", "false", 0)}, numberNounAttrs),
-		Children: []string{"ApplicationSid", "Parameter"},
-		Text:     &TextSpec{AttrSpec: AttrSpec{Name: "application SID", Kind: KindText, Required: true}, Unless: []string{"ApplicationSid"}, EmptyMessage: "missing application SID"}},
-	{Name: "WhatsApp", Attrs: numberNounAttrs,
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "phone number", Kind: KindPhone, Code: 13223, Required: true}, EmptyCode: 13223, EmptyMessage: "missing phone number"}},
-	{Name: "Identity", Text: &TextSpec{AttrSpec: AttrSpec{Name: "identity", Kind: KindText, Required: true}}},
-	{Name: "ApplicationSid", Text: &TextSpec{AttrSpec: AttrSpec{Name: "application SID", Kind: KindText, Required: true}}},
+		// ---- Dial nouns ----
+		{Name: "Number", Attrs: join([]AttrSpec{text("sendDigits"), text("byoc")}, numberNounAttrs, amdAttrs),
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "phone number", Kind: KindPhone, Code: 13223, Required: true}, EmptyCode: 13223, EmptyMessage: "missing phone number"}},
+		{Name: "Client", Attrs: numberNounAttrs, Children: []string{"Identity", "Parameter"},
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "identity", Kind: KindText, Required: true}, Unless: []string{"Identity"}, EmptyMessage: "missing client identity"}},
+		{Name: "Conference",
+			Attrs: join([]AttrSpec{
+				boolean("muted", "false", 13230),
+				{Name: "beep", Kind: KindEnum, Default: "true", Code: 13235, Enum: []string{"true", "false", "onEnter", "onExit"}},
+				boolean("startConferenceOnEnter", "true", 13232),
+				severe(boolean("endConferenceOnExit", "false", 13231)),
+				urlAttr("waitUrl", 13233),
+				method("waitMethod", 13234),
+				integer("maxParticipants", "250", 2, 250, 0),
+				enum("record", "do-not-record", 0, "do-not-record", "record-from-start"),
+				enum("region", "", 0, "us1", "us2", "ie1", "sg1", "br1", "au1", "jp1", "de1"),
+				text("coach"),
+				enum("trim", "trim-silence", 0, trimValues...),
+				urlAttr("statusCallback", 0),
+				method("statusCallbackMethod", 0),
+				list("statusCallbackEvent", "", 0, "start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"),
+				urlAttr("eventCallbackUrl", 0),
+				enum("jitterBufferSize", "large", 0, "large", "medium", "small", "off"),
+				text("participantLabel"),
+				text("callSidToCoach"),
+				boolean("beepOnCustomerEntrance", "true", 0),
+			}, recordingCbAttrs),
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "conference name", Kind: KindText, Required: true}, EmptyMessage: "missing conference name"}},
+		{Name: "Queue", Attrs: []AttrSpec{urlAttr("url", 0), method("method", 0), text("reservationSid"), text("postWorkActivitySid")},
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "queue name", Kind: KindText, MaxLen: 64, Required: true}, EmptyMessage: "missing queue name"}},
+		{Name: "Sip", Attrs: join([]AttrSpec{text("username"), text("password"), text("customHeaders")}, numberNounAttrs, amdAttrs),
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "SIP URI", Kind: KindEnum, Prefixes: []string{"sip:", "sips:"}, Required: true, Hint: `must start with "sip:" or "sips:"`}, EmptyMessage: "missing SIP URI"}},
+		{Name: "Sim", Text: &TextSpec{AttrSpec: AttrSpec{Name: "SIM SID", Kind: KindText, Required: true}, EmptyMessage: "missing SIM SID"}},
+		{Name: "Application", Attrs: join([]AttrSpec{text("customerId"), boolean("copyParentTo", "false", 0)}, numberNounAttrs),
+			Children: []string{"ApplicationSid", "Parameter"},
+			Text:     &TextSpec{AttrSpec: AttrSpec{Name: "application SID", Kind: KindText, Required: true}, Unless: []string{"ApplicationSid"}, EmptyMessage: "missing application SID"}},
+		{Name: "WhatsApp", Attrs: numberNounAttrs,
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "phone number", Kind: KindPhone, Code: 13223, Required: true}, EmptyCode: 13223, EmptyMessage: "missing phone number"}},
+		{Name: "Identity", Text: &TextSpec{AttrSpec: AttrSpec{Name: "identity", Kind: KindText, Required: true}}},
+		{Name: "ApplicationSid", Text: &TextSpec{AttrSpec: AttrSpec{Name: "application SID", Kind: KindText, Required: true}}},
 
-	// ---- Enqueue / Pay / Connect / Start nouns ----
-	{Name: "Task", Attrs: []AttrSpec{integer("priority", "", 0, NoMax, 0), integer("timeout", "", 1, NoMax, 0)},
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "task attributes", Kind: KindText, Required: true}}},
-	{Name: "Prompt",
-		Attrs: []AttrSpec{
-			enum("for", "", 0, "payment-card-number", "expiration-date", "security-code", "postal-code", "payment-processing", "bank-account-number", "bank-routing-number"),
-			list("errorType", "", 0, "timeout", "invalid-card-number", "invalid-card-type", "invalid-date", "invalid-security-code", "internal-error", "input-matching-failed"),
-			list("cardType", "", 0, "visa", "mastercard", "amex", "maestro", "discover", "optima", "jcb", "diners-club", "enroute"),
-			{Name: "attempt", Kind: KindEnum, Pattern: `[0-9]+( +[0-9]+)*`, Hint: "must be a space-separated list of attempt numbers"},
-			boolean("requireMatchingInputs", "false", 0),
-		},
-		Children: []string{"Say", "Play", "Pause"}},
-	{Name: "Parameter", Attrs: []AttrSpec{required(text("name")), text("value")}},
-	{Name: "Config", Attrs: []AttrSpec{required(text("name")), text("value")}},
-	{Name: "Language", Attrs: []AttrSpec{required(text("code")), text("ttsProvider"), text("voice"), text("transcriptionProvider"), text("speechModel")}},
-	{Name: "Stream",
-		Attrs: []AttrSpec{
-			{Name: "url", Kind: KindEnum, Code: 0, Prefixes: []string{"wss://", "ws://"}, Hint: `must be a "wss://" URL`},
-			text("name"), text("connectorName"),
-			enum("track", "inbound_track", 0, streamTracks...),
-			urlAttr("statusCallback", 0), method("statusCallbackMethod", 0),
-		},
-		Children: []string{"Parameter"}},
-	{Name: "Siprec",
-		Attrs:    []AttrSpec{text("name"), text("connectorName"), enum("track", "inbound_track", 0, streamTracks...), urlAttr("statusCallback", 0), method("statusCallbackMethod", 0)},
-		Children: []string{"Parameter"}},
-	{Name: "Transcription",
-		Attrs: []AttrSpec{
-			text("name"), enum("track", "both_tracks", 0, streamTracks...),
-			urlAttr("statusCallbackUrl", 0), method("statusCallbackMethod", 0),
-			text("transcriptionEngine"), text("speechModel"), text("hints"), text("languageCode"),
-			boolean("profanityFilter", "true", 0), boolean("partialResults", "false", 0), boolean("enableAutomaticPunctuation", "true", 0),
-			text("intelligenceService"), text("inboundTrackLabel"), text("outboundTrackLabel"),
-		},
-		Children: []string{"Config", "Parameter"}},
-	{Name: "Recording",
-		Attrs: join([]AttrSpec{enum("trim", "do-not-trim", 0, trimValues...), enum("track", "both", 0, "inbound", "outbound", "both"), integer("channels", "", 1, 2, 0), text("name")}, recordingCbAttrs)},
-	{Name: "Room", Attrs: []AttrSpec{text("participantIdentity")},
-		Text: &TextSpec{AttrSpec: AttrSpec{Name: "room name", Kind: KindText, Required: true}, EmptyMessage: "missing room name"}},
-	{Name: "VirtualAgent",
-		Attrs:    []AttrSpec{required(text("connectorName")), text("language"), boolean("sentimentAnalysis", "false", 0), urlAttr("statusCallback", 0), method("statusCallbackMethod", 0)},
-		Children: []string{"Config", "Parameter"}},
-	{Name: "ConversationRelay", Attrs: join([]AttrSpec{required(text("url"))}, relayAttrs()), Children: []string{"Language", "Parameter"}},
-	{Name: "Assistant", Attrs: join([]AttrSpec{required(text("id"))}, relayAttrs()), Children: []string{"Language", "Parameter"}},
-	{Name: "AiSession", Attrs: []AttrSpec{text("aiConnector"), text("aiSessionConfiguration")}},
-	{Name: "Conversation",
-		Attrs: join([]AttrSpec{
-			text("serviceInstanceSid"), boolean("inboundAutocreation", "false", 0), integer("routingAssignmentTimeout", "", 0, NoMax, 0),
-			integer("inboundTimeout", "", 0, NoMax, 0), urlAttr("url", 0), method("method", 0),
-			enum("record", "do-not-record", 0, "do-not-record", "record-from-answer", "record-from-ringing", "record-from-answer-dual", "record-from-ringing-dual", "true", "false"),
-			enum("trim", "trim-silence", 0, trimValues...),
-			urlAttr("statusCallback", 0), method("statusCallbackMethod", 0),
-			list("statusCallbackEvent", "", 0, "call-initiated", "call-ringing", "call-answered", "call-completed"),
-		}, recordingCbAttrs)},
+		// ---- Enqueue / Pay / Connect / Start nouns ----
+		{Name: "Task", Attrs: []AttrSpec{integer("priority", "", 0, NoMax, 0), integer("timeout", "", 1, NoMax, 0)},
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "task attributes", Kind: KindText, Required: true}}},
+		{Name: "Prompt",
+			Attrs: []AttrSpec{
+				enum("for", "", 0, "payment-card-number", "expiration-date", "security-code", "postal-code", "payment-processing", "bank-account-number", "bank-routing-number"),
+				list("errorType", "", 0, "timeout", "invalid-card-number", "invalid-card-type", "invalid-date", "invalid-security-code", "internal-error", "input-matching-failed"),
+				list("cardType", "", 0, "visa", "mastercard", "amex", "maestro", "discover", "optima", "jcb", "diners-club", "enroute"),
+				{Name: "attempt", Kind: KindEnum, Pattern: `[0-9]+( +[0-9]+)*`, Hint: "must be a space-separated list of attempt numbers"},
+				boolean("requireMatchingInputs", "false", 0),
+			},
+			Children: []string{"Say", "Play", "Pause"}},
+		{Name: "Parameter", Attrs: []AttrSpec{required(text("name")), text("value")}},
+		{Name: "Config", Attrs: []AttrSpec{required(text("name")), text("value")}},
+		{Name: "Language", Attrs: []AttrSpec{required(text("code")), text("ttsProvider"), text("voice"), text("transcriptionProvider"), text("speechModel")}},
+		{Name: "Stream",
+			Attrs: []AttrSpec{
+				{Name: "url", Kind: KindEnum, Code: 0, Prefixes: []string{"wss://", "ws://"}, Hint: `must be a "wss://" URL`},
+				text("name"), text("connectorName"),
+				enum("track", "inbound_track", 0, streamTracks...),
+				urlAttr("statusCallback", 0), method("statusCallbackMethod", 0),
+			},
+			Children: []string{"Parameter"}},
+		{Name: "Siprec",
+			Attrs:    []AttrSpec{text("name"), text("connectorName"), enum("track", "inbound_track", 0, streamTracks...), urlAttr("statusCallback", 0), method("statusCallbackMethod", 0)},
+			Children: []string{"Parameter"}},
+		{Name: "Transcription",
+			Attrs: []AttrSpec{
+				text("name"), enum("track", "both_tracks", 0, streamTracks...),
+				urlAttr("statusCallbackUrl", 0), method("statusCallbackMethod", 0),
+				text("transcriptionEngine"), text("speechModel"), text("hints"), text("languageCode"),
+				boolean("profanityFilter", "true", 0), boolean("partialResults", "false", 0), boolean("enableAutomaticPunctuation", "true", 0),
+				text("intelligenceService"), text("inboundTrackLabel"), text("outboundTrackLabel"),
+			},
+			Children: []string{"Config", "Parameter"}},
+		{Name: "Recording",
+			Attrs: join([]AttrSpec{enum("trim", "do-not-trim", 0, trimValues...), enum("track", "both", 0, "inbound", "outbound", "both"), integer("channels", "", 1, 2, 0), text("name")}, recordingCbAttrs)},
+		{Name: "Room", Attrs: []AttrSpec{text("participantIdentity")},
+			Text: &TextSpec{AttrSpec: AttrSpec{Name: "room name", Kind: KindText, Required: true}, EmptyMessage: "missing room name"}},
+		{Name: "VirtualAgent",
+			Attrs:    []AttrSpec{required(text("connectorName")), text("language"), boolean("sentimentAnalysis", "false", 0), urlAttr("statusCallback", 0), method("statusCallbackMethod", 0)},
+			Children: []string{"Config", "Parameter"}},
+		{Name: "ConversationRelay", Attrs: join([]AttrSpec{required(text("url"))}, relayAttrs()), Children: []string{"Language", "Parameter"}},
+		{Name: "Assistant", Attrs: join([]AttrSpec{required(text("id"))}, relayAttrs()), Children: []string{"Language", "Parameter"}},
+		{Name: "AiSession", Attrs: []AttrSpec{text("aiConnector"), text("aiSessionConfiguration")}},
+		{Name: "Conversation",
+			Attrs: join([]AttrSpec{
+				text("serviceInstanceSid"), boolean("inboundAutocreation", "false", 0), integer("routingAssignmentTimeout", "", 0, NoMax, 0),
+				integer("inboundTimeout", "", 0, NoMax, 0), urlAttr("url", 0), method("method", 0),
+				enum("record", "do-not-record", 0, "do-not-record", "record-from-answer", "record-from-ringing", "record-from-answer-dual", "record-from-ringing-dual", "true", "false"),
+				enum("trim", "trim-silence", 0, trimValues...),
+				urlAttr("statusCallback", 0), method("statusCallbackMethod", 0),
+				list("statusCallbackEvent", "", 0, "call-initiated", "call-ringing", "call-answered", "call-completed"),
+			}, recordingCbAttrs)},
 
-	// ---- SSML inside <Say> ----
-	{Name: "break", SSML: true, Attrs: []AttrSpec{
-		enum("strength", "medium", 0, "none", "x-weak", "weak", "medium", "strong", "x-strong"),
-		pattern("time", "", `[0-9]+(\.[0-9]+)?(ms|s)`, `must be a duration such as "500ms" or "2s"`, 0),
-	}},
-	{Name: "emphasis", SSML: true, Attrs: []AttrSpec{enum("level", "moderate", 0, "strong", "moderate", "reduced")}, Children: ssmlNames, Text: &TextSpec{}},
-	{Name: "lang", SSML: true, Attrs: []AttrSpec{required(pattern("xml:lang", "", languagePattern, languageHint, 0))}, Children: ssmlNames, Text: &TextSpec{}},
-	{Name: "p", SSML: true, Children: ssmlNames, Text: &TextSpec{}},
-	{Name: "phoneme", SSML: true, Attrs: []AttrSpec{
-		enum("alphabet", "", 0, "ipa", "x-sampa", "x-amazon-jyutping", "x-amazon-pinyin", "x-amazon-pron-kana", "x-amazon-yomigana"),
-		required(text("ph")),
-	}, Text: &TextSpec{}},
-	{Name: "prosody", SSML: true, Attrs: []AttrSpec{
-		pattern("volume", "", `[+-][0-9]+(\.[0-9]+)?dB`, `must be default, silent, x-soft, soft, medium, loud, x-loud or "+ndB"/"-ndB"`, 0, "default", "silent", "x-soft", "soft", "medium", "loud", "x-loud"),
-		pattern("rate", "", `[0-9]+(\.[0-9]+)?%`, `must be x-slow, slow, medium, fast, x-fast or "n%"`, 13513, "x-slow", "slow", "medium", "fast", "x-fast"),
-		pattern("pitch", "", `[+-]?[0-9]+(\.[0-9]+)?%`, `must be default, x-low, low, medium, high, x-high or "+n%"/"-n%"`, 0, "default", "x-low", "low", "medium", "high", "x-high"),
-	}, Children: ssmlNames, Text: &TextSpec{}},
-	{Name: "s", SSML: true, Children: ssmlNames, Text: &TextSpec{}},
-	{Name: "say-as", SSML: true, Attrs: []AttrSpec{
-		required(enum("interpret-as", "", 0, "characters", "spell-out", "cardinal", "number", "ordinal", "digits", "fraction", "unit", "date", "time", "address", "expletive", "telephone")),
-		enum("format", "", 0, "mdy", "dmy", "ymd", "md", "dm", "ym", "my", "d", "m", "y", "yyyymmdd"),
-		text("detail"),
-	}, Text: &TextSpec{}},
-	{Name: "sub", SSML: true, Attrs: []AttrSpec{required(text("alias"))}, Text: &TextSpec{}},
-	{Name: "w", SSML: true, Attrs: []AttrSpec{text("role")}, Children: ssmlNames, Text: &TextSpec{}},
+		// ---- SSML inside <Say> ----
+		{Name: "break", SSML: true, Attrs: []AttrSpec{
+			enum("strength", "medium", 0, "none", "x-weak", "weak", "medium", "strong", "x-strong"),
+			pattern("time", "", `[0-9]+(\.[0-9]+)?(ms|s)`, `must be a duration such as "500ms" or "2s"`, 0),
+		}},
+		{Name: "emphasis", SSML: true, Attrs: []AttrSpec{enum("level", "moderate", 0, "strong", "moderate", "reduced")}, Children: ssmlNames, Text: &TextSpec{}},
+		{Name: "lang", SSML: true, Attrs: []AttrSpec{required(pattern("xml:lang", "", languagePattern, languageHint, 0))}, Children: ssmlNames, Text: &TextSpec{}},
+		{Name: "p", SSML: true, Children: ssmlNames, Text: &TextSpec{}},
+		{Name: "phoneme", SSML: true, Attrs: []AttrSpec{
+			enum("alphabet", "", 0, "ipa", "x-sampa", "x-amazon-jyutping", "x-amazon-pinyin", "x-amazon-pron-kana", "x-amazon-yomigana"),
+			required(text("ph")),
+		}, Text: &TextSpec{}},
+		{Name: "prosody", SSML: true, Attrs: []AttrSpec{
+			pattern("volume", "", `[+-][0-9]+(\.[0-9]+)?dB`, `must be default, silent, x-soft, soft, medium, loud, x-loud or "+ndB"/"-ndB"`, 0, "default", "silent", "x-soft", "soft", "medium", "loud", "x-loud"),
+			pattern("rate", "", `[0-9]+(\.[0-9]+)?%`, `must be x-slow, slow, medium, fast, x-fast or "n%"`, 13513, "x-slow", "slow", "medium", "fast", "x-fast"),
+			pattern("pitch", "", `[+-]?[0-9]+(\.[0-9]+)?%`, `must be default, x-low, low, medium, high, x-high or "+n%"/"-n%"`, 0, "default", "x-low", "low", "medium", "high", "x-high"),
+		}, Children: ssmlNames, Text: &TextSpec{}},
+		{Name: "s", SSML: true, Children: ssmlNames, Text: &TextSpec{}},
+		{Name: "say-as", SSML: true, Attrs: []AttrSpec{
+			required(enum("interpret-as", "", 0, "characters", "spell-out", "cardinal", "number", "ordinal", "digits", "fraction", "unit", "date", "time", "address", "expletive", "telephone")),
+			enum("format", "", 0, "mdy", "dmy", "ymd", "md", "dm", "ym", "my", "d", "m", "y", "yyyymmdd"),
+			text("detail"),
+		}, Text: &TextSpec{}},
+		{Name: "sub", SSML: true, Attrs: []AttrSpec{required(text("alias"))}, Text: &TextSpec{}},
+		{Name: "w", SSML: true, Attrs: []AttrSpec{text("role")}, Children: ssmlNames, Text: &TextSpec{}},
+	}
 }
 
 func relayAttrs() []AttrSpec {
@@ -475,11 +476,21 @@ func relayAttrs() []AttrSpec {
 	}
 }
 
-// vocabulary indexes elements by name.
-var vocabulary = func() map[string]*ElementSpec {
-	m := make(map[string]*ElementSpec, len(elements))
-	for _, e := range elements {
-		if _, dup := m[e.Name]; dup {
+// vocabularyIndex is the vocabulary and its indexes, built on first use so
+// that commands which never read TwiML (--version, example) do not pay for
+// them at start-up.
+type vocabularyIndex struct {
+	elements   []*ElementSpec
+	byName     map[string]*ElementSpec
+	parentsOf  map[string][]string // element name → the elements it may be nested in
+	lowerNames map[string]string   // lower-cased name → proper spelling, for "did you mean" hints
+}
+
+var vocab = sync.OnceValue(func() *vocabularyIndex {
+	v := &vocabularyIndex{elements: voiceElements()}
+	v.byName = make(map[string]*ElementSpec, len(v.elements))
+	for _, e := range v.elements {
+		if _, dup := v.byName[e.Name]; dup {
 			panic("twiml: duplicate vocabulary entry " + e.Name)
 		}
 		e.attrIndex = make(map[string]*AttrSpec, len(e.Attrs))
@@ -491,33 +502,22 @@ var vocabulary = func() map[string]*ElementSpec {
 		for _, c := range e.Children {
 			e.childSet[c] = true
 		}
-		m[e.Name] = e
+		v.byName[e.Name] = e
 	}
-	return m
-}()
-
-// parentsOf maps an element name to the elements it may be nested in.
-var parentsOf = func() map[string][]string {
-	m := map[string][]string{}
-	for _, e := range elements {
+	v.parentsOf = map[string][]string{}
+	for _, e := range v.elements {
 		for _, c := range e.Children {
-			if !vocabulary[c].SSML || !e.SSML {
-				m[c] = append(m[c], e.Name)
+			if !v.byName[c].SSML || !e.SSML {
+				v.parentsOf[c] = append(v.parentsOf[c], e.Name)
 			}
 		}
 	}
-	return m
-}()
-
-// lowerNames maps lower-cased element names to their proper spelling, for
-// "did you mean" hints.
-var lowerNames = func() map[string]string {
-	m := make(map[string]string, len(vocabulary))
-	for name := range vocabulary {
-		m[strings.ToLower(name)] = name
+	v.lowerNames = make(map[string]string, len(v.byName))
+	for name := range v.byName {
+		v.lowerNames[strings.ToLower(name)] = name
 	}
-	return m
-}()
+	return v
+})
 
 // patterns holds compiled Pattern regexps, compiled on first use so that
 // programs which never validate TwiML do not pay for them at start-up.
