@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -39,34 +40,6 @@ type Response struct {
 type ctxKey int
 
 const connectTimeoutKey ctxKey = 1
-
-// NewTransport returns the HTTP transport callsim uses: keep-alive on, a
-// connection pool sized for many concurrent calls, and connect timeouts
-// taken from each request's connection overrides.
-func NewTransport() *http.Transport {
-	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy: nil, // Twilio talks to the URL directly; a local proxy setting must not reroute loopback tests
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			d, ok := ctx.Value(connectTimeoutKey).(time.Duration)
-			if !ok {
-				d = defaultConnectTimeout // the request did not need to say
-			}
-			if d > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, d)
-				defer cancel()
-			}
-			return dialer.DialContext(ctx, network, addr)
-		},
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   1024,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-	}
-}
 
 // Send delivers one request with Twilio's timeouts, retries and redirect
 // rules. The error, if any, is Twilio's: a failed attempt is retried as the
@@ -120,6 +93,7 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 		values[i] = h.Value
 		hr.Header[h.Key] = values[i : i+1 : i+1] // Build writes canonical names
 	}
+	hr.Header["Accept-Encoding"] = acceptGzip
 	start := time.Now()
 	hresp, err := s.follow(client, hr, req)
 	if err != nil {
@@ -130,7 +104,7 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 	buf := bodyBufs.Get().(*bytes.Buffer)
 	defer bodyBufs.Put(buf)
 	buf.Reset()
-	_, err = buf.ReadFrom(io.LimitReader(hresp.Body, MaxBody+1))
+	_, err = buf.ReadFrom(io.LimitReader(decoded(hresp), MaxBody+1))
 	data := buf.Bytes()
 	resp := &Response{
 		Status:      hresp.StatusCode,
@@ -164,6 +138,39 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 			Message: fmt.Sprintf("%s: the server answered %d %s", ErrorWords(ErrHTTPRetrieval), hresp.StatusCode, http.StatusText(hresp.StatusCode))}, class
 	}
 	return resp, nil, ""
+}
+
+// acceptGzip is the Accept-Encoding Twilio sends; callsim then decodes a
+// gzip response itself, whichever transport carried it.
+var acceptGzip = []string{"gzip"}
+
+// decoded is the response body without its gzip content coding, the
+// headers adjusted as net/http does when it decodes for its caller.
+func decoded(resp *http.Response) io.Reader {
+	if !strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		return resp.Body
+	}
+	resp.Header.Del("Content-Encoding")
+	resp.Header.Del("Content-Length")
+	resp.Uncompressed = true
+	return &gunzip{r: resp.Body}
+}
+
+// gunzip reads the gzip header on first Read, so an empty body is just empty.
+type gunzip struct {
+	r  io.Reader
+	zr *gzip.Reader
+}
+
+func (g *gunzip) Read(p []byte) (int, error) {
+	if g.zr == nil {
+		zr, err := gzip.NewReader(g.r)
+		if err != nil {
+			return 0, err
+		}
+		g.zr = zr
+	}
+	return g.zr.Read(p)
 }
 
 // bodyBufs hold responses while they are read: only the string kept in

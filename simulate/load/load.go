@@ -157,13 +157,12 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 	var shared *http.Client
-	var ownTransport *http.Transport
+	var ownTransport *simulate.Transport
 	if !cfg.NewConnections {
 		rt := cfg.Transport
 		if rt == nil {
 			ownTransport = simulate.NewTransport()
-			ownTransport.MaxIdleConns = max(ownTransport.MaxIdleConns, conc)
-			ownTransport.MaxIdleConnsPerHost = max(ownTransport.MaxIdleConnsPerHost, conc)
+			ownTransport.MaxIdlePerHost = max(1024, conc)
 			rt = ownTransport
 		}
 		shared = &http.Client{Transport: rt}
@@ -368,7 +367,7 @@ func (w *worker) call(i int64) {
 	if flow.NewCaller != nil {
 		hooks.Caller = flow.NewCaller(i)
 	}
-	var own *http.Transport
+	var own *simulate.Transport
 	if w.shared == nil {
 		own = simulate.NewTransport()
 		hooks.HTTP = &http.Client{Transport: own}
