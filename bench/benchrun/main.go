@@ -114,7 +114,7 @@ func main() {
 	floorRun(*calls / 4)
 	callsimRun(*calls / 4)
 
-	var cs, fs, fsSigned []sample
+	var cs, fs, fsSigned, fsOwn []sample
 	var fj floorJSON
 	for range *rounds {
 		var f sample
@@ -123,11 +123,13 @@ func main() {
 		cs = append(cs, callsimRun(*calls))
 		f, _ = floorRun(*calls, "-sign", token)
 		fsSigned = append(fsSigned, f)
+		f, _ = floorRun(*calls, "-callsim-transport")
+		fsOwn = append(fsOwn, f)
 	}
 	// Other load on the machine slows whole rounds; the best round of each
 	// client is the least disturbed, and the ratio within a round (the
 	// floor runs just before callsim) cancels slow phases out.
-	c, f, fsig := best(cs), best(fs), best(fsSigned)
+	c, f, fsig, fown := best(cs), best(fs), best(fsSigned), best(fsOwn)
 	fmt.Printf("\n## Throughput: %d single-request calls (POST, signed, %d-byte body), concurrency %d, best of %d rounds\n\n", *calls, fj.BodyBytes, *conc, *rounds)
 	fmt.Println("| client | requests/s | p50 | p99 | CPU µs/request | errors |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|")
@@ -136,6 +138,7 @@ func main() {
 	}
 	row("floor (net/http loop, signature reused)", f)
 	row("floor, signing every request", fsig)
+	row("floor over callsim's transport", fown)
 	row("callsim load", c)
 	var rpsRatios, p99Ratios, cpuRatios []float64
 	for i := range cs {
@@ -148,7 +151,8 @@ func main() {
 	fmt.Printf("callsim / floor, median of per-round ratios: requests/s %.3f, p99 %.2f, client CPU per request %.2f\n",
 		medianOf(rpsRatios), medianOf(p99Ratios), medianOf(cpuRatios))
 	fmt.Printf("callsim / signing floor, best rounds: requests/s %.3f, p99 %.2f\n", c.rps/fsig.rps, float64(c.p99)/float64(fsig.p99))
-	fmt.Printf("rounds (requests/s): floor %s; callsim %s; signing floor %s\n", rates(fs), rates(cs), rates(fsSigned))
+	fmt.Printf("callsim / floor over callsim's transport (what callsim's own work per call costs), best rounds: requests/s %.3f, client CPU per request %.2f\n", c.rps/fown.rps, perRequest(c)/perRequest(fown))
+	fmt.Printf("rounds (requests/s): floor %s; callsim %s; signing floor %s; floor over callsim's transport %s\n", rates(fs), rates(cs), rates(fsSigned), rates(fsOwn))
 
 	if appURL != "" {
 		target = appURL
