@@ -73,8 +73,13 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 	if connect != defaultConnectTimeout {
 		ctx = context.WithValue(ctx, connectTimeoutKey, connect)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	if _, own := client.Transport.(*Transport); own {
+		ctx = withDeadline(ctx, time.Now().Add(timeout))
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	target := req.URL
 	if req.SendURL != "" {
 		target = req.SendURL

@@ -273,3 +273,27 @@ func TestHTTPSUntrustedCertificate(t *testing.T) {
 		t.Errorf("errors %v, want %d", tr.Errors, ErrCertUntrusted)
 	}
 }
+
+// A deadline carried as a value (what Signer uses with this transport) holds
+// on the https path too, which net/http carries.
+func TestTransportValueDeadlineOverTLS(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	tr := NewTransport()
+	tr.tls.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+	defer tr.CloseIdleConnections()
+	ctx := withDeadline(context.Background(), time.Now().Add(100*time.Millisecond))
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	start := time.Now()
+	_, err := tr.RoundTrip(req)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Errorf("%v after %s, want context.DeadlineExceeded after 100ms", err, time.Since(start))
+	}
+}

@@ -171,7 +171,12 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	workers := make([]*worker, conc)
 	ctrs := make([]counters, conc)
 	for i := range workers {
-		workers[i] = &worker{cfg: &cfg, ctx: ctx, tmpls: tmpls, runners: runners, shared: shared, ctr: &ctrs[i], st: newStats(len(cfg.Flows))}
+		// A context of its own: every request's timeout context registers
+		// with its parent, and a parent shared by all workers would make
+		// them queue on its lock.
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		workers[i] = &worker{cfg: &cfg, ctx: wctx, tmpls: tmpls, runners: runners, shared: shared, ctr: &ctrs[i], st: newStats(len(cfg.Flows))}
 		workers[i].onStep = workers[i].step
 	}
 
