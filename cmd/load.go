@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -180,12 +179,6 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills callsim at once
 	}()
-	if os.Getenv("GOGC") == "" {
-		// A load run allocates for every request and keeps little: fewer
-		// collections leave more of a shared machine's CPU to the app under
-		// test, for a few MB. GOGC in the environment still decides.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
 	sum, err := load.Run(ctx, cfg)
 	if err != nil {
 		if s != nil {
