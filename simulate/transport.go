@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -264,7 +267,7 @@ func (pc *persistConn) roundTrip(t *Transport, req *http.Request) (resp *http.Re
 		stop()
 		return nil, before, contextError(ctx, err)
 	}
-	if err := req.Write(pc.bw); err != nil {
+	if err := writeRequest(pc.bw, req); err != nil {
 		return fail(err, true)
 	}
 	if err := pc.bw.Flush(); err != nil {
@@ -342,4 +345,131 @@ func (b *connBody) release(atEOF bool) {
 		return
 	}
 	b.pc.nc.Close()
+}
+
+// writeRequest is http.Request.Write for the plain requests callsim makes
+// (GET or POST, a body of known length or none, a plain host, header values
+// that need no cleaning) without its per-request formatting allocations;
+// anything else goes to req.Write. TestWriteRequestMatchesNetHTTP and
+// FuzzWriteRequest hold the two to the same bytes.
+func writeRequest(w *bufio.Writer, req *http.Request) error {
+	host := req.Host
+	if host == "" && req.URL != nil {
+		host = req.URL.Host
+	}
+	if !plainRequest(req, host) {
+		return req.Write(w)
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	w.WriteString(method)
+	w.WriteByte(' ')
+	w.WriteString(req.URL.RequestURI())
+	w.WriteString(" HTTP/1.1\r\nHost: ")
+	w.WriteString(host)
+	w.WriteString("\r\n")
+	ua := "Go-http-client/1.1"
+	if _, set := req.Header["User-Agent"]; set {
+		ua = req.Header.Get("User-Agent")
+	}
+	if ua != "" {
+		w.WriteString("User-Agent: ")
+		w.WriteString(ua)
+		w.WriteString("\r\n")
+	}
+	if req.ContentLength > 0 || method == http.MethodPost {
+		var n [20]byte
+		w.WriteString("Content-Length: ")
+		w.Write(strconv.AppendInt(n[:0], req.ContentLength, 10))
+		w.WriteString("\r\n")
+	}
+	var keyArray [16]string
+	keys := keyArray[:0]
+	for k := range req.Header {
+		if !notWrittenAsIs[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range req.Header[k] {
+			w.WriteString(k)
+			w.WriteString(": ")
+			w.WriteString(v)
+			w.WriteString("\r\n")
+		}
+	}
+	w.WriteString("\r\n")
+	if req.ContentLength == 0 {
+		return nil
+	}
+	n, err := io.Copy(w, req.Body)
+	req.Body.Close()
+	if err == nil && n != req.ContentLength {
+		err = fmt.Errorf("http: ContentLength=%d with Body length %d", req.ContentLength, n)
+	}
+	return err
+}
+
+// notWrittenAsIs are the headers http.Request.Write writes from other
+// fields, or not at all.
+var notWrittenAsIs = map[string]bool{"Host": true, "User-Agent": true, "Content-Length": true, "Transfer-Encoding": true, "Trailer": true}
+
+// plainRequest reports whether writeRequest writes req exactly as
+// http.Request.Write would.
+func plainRequest(req *http.Request, host string) bool {
+	if req.URL == nil || req.URL.Opaque != "" || req.Close || len(req.TransferEncoding) > 0 || req.Trailer != nil {
+		return false
+	}
+	if req.Method != "" && req.Method != http.MethodGet && req.Method != http.MethodPost {
+		return false
+	}
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	if req.ContentLength < 0 || hasBody != (req.ContentLength > 0) {
+		return false
+	}
+	if host == "" || len(req.Header) > 16 {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	for k, vs := range req.Header {
+		if !validFieldName(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !cleanFieldValue(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanFieldValue: printable ASCII with no space or tab at either end, the
+// values net/http writes unchanged.
+func cleanFieldValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return v == "" || v[0] != ' ' && v[len(v)-1] != ' '
 }

@@ -297,3 +297,70 @@ func TestTransportValueDeadlineOverTLS(t *testing.T) {
 		t.Errorf("%v after %s, want context.DeadlineExceeded after 100ms", err, time.Since(start))
 	}
 }
+
+// wire is what a request writer puts on the connection.
+func wire(t testing.TB, write func(*bufio.Writer, *http.Request) error, method, url, body string, header http.Header) (string, error) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return "", err
+	}
+	for k, vs := range header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	var b strings.Builder
+	w := bufio.NewWriter(&b)
+	err = write(w, req)
+	w.Flush()
+	return b.String(), err
+}
+
+func netHTTPWrite(w *bufio.Writer, req *http.Request) error { return req.Write(w) }
+
+func TestWriteRequestMatchesNetHTTP(t *testing.T) {
+	twilio := http.Header{
+		"User-Agent": {"TwilioProxy/1.1"}, "Accept": {"*/*"}, "Accept-Encoding": {"gzip"},
+		"I-Twilio-Idempotency-Token": {"30848b92-0490-1e01-60a2-08aa06a23d6e"}, "X-Home-Region": {"us1"},
+		"Content-Type":       {"application/x-www-form-urlencoded; charset=UTF-8"},
+		"X-Twilio-Signature": {"Q1ZgXyQmB7ZkKz+Yp1Fw2kX7RDo="},
+	}
+	cases := []struct {
+		method, url, body string
+		header            http.Header
+	}{
+		{"POST", "http://127.0.0.1:3000/voice", "CallSid=CA1&From=%2B14155550100", twilio},
+		{"GET", "http://localhost/voice?CallSid=CA1&Digits=1%23", "", twilio},
+		{"POST", "http://app.test/voice", "", twilio}, // Content-Length: 0
+		{"POST", "http://[::1]:8080/a%20b/c?x=1", "a=1", http.Header{"Cookie": {"session=abc; other=1"}, "Referer": {"http://[::1]:8080/"}}},
+		{"GET", "http://app.test/", "", http.Header{"X-Many": {"1", "2"}, "User-Agent": {""}}},
+		{"GET", "http://app.test/", "", nil},                                           // net/http's own User-Agent
+		{"GET", "http://app.test/", "", http.Header{"X-Spaced": {" padded "}}},         // cleaned by net/http
+		{"GET", "http://app.test/", "", http.Header{"X-Broken": {"a\r\nInjected: 1"}}}, // cleaned by net/http
+		{"GET", "http://bücher.test/", "", nil},                                        // punycode
+		{"PUT", "http://app.test/", "x", nil},
+	}
+	for _, tc := range cases {
+		want, werr := wire(t, netHTTPWrite, tc.method, tc.url, tc.body, tc.header)
+		got, gerr := wire(t, writeRequest, tc.method, tc.url, tc.body, tc.header)
+		if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+			t.Errorf("%s %s:\n got %q (%v)\nwant %q (%v)", tc.method, tc.url, got, gerr, want, werr)
+		}
+	}
+}
+
+func FuzzWriteRequest(f *testing.F) {
+	f.Add("POST", "/voice?x=1", "127.0.0.1:3000", "X-Twilio-Signature", "abc=", "CallSid=CA1")
+	f.Add("GET", "/", "app.test", "Cookie", " a=b ", "")
+	f.Fuzz(func(t *testing.T, method, path, host, key, value, body string) {
+		url := "http://" + host + path
+		want, werr := wire(t, netHTTPWrite, method, url, body, http.Header{key: {value}})
+		got, gerr := wire(t, writeRequest, method, url, body, http.Header{key: {value}})
+		if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
+			t.Errorf("%s %s %q=%q:\n got %q (%v)\nwant %q (%v)", method, url, key, value, got, gerr, want, werr)
+		}
+	})
+}
