@@ -223,6 +223,20 @@ func TestTransportDeadlineAndCancel(t *testing.T) {
 	}
 }
 
+// callOnce places one call to url, without the end-of-call request.
+func callOnce(t *testing.T, url string) *Transcript {
+	t.Helper()
+	call, err := NewCall(CallSpec{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Run(context.Background(), call, Options{URL: url, NoEnd: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 // A gzip answer (Twilio sends Accept-Encoding: gzip) is decoded before it is
 // parsed, as net/http would.
 func TestGzipResponseIsDecoded(t *testing.T) {
@@ -235,14 +249,7 @@ func TestGzipResponseIsDecoded(t *testing.T) {
 		io.WriteString(zw, `<Response><Say>compressed</Say></Response>`)
 		zw.Close()
 	})
-	call, err := NewCall(CallSpec{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := Run(context.Background(), call, Options{URL: srv.URL + "/voice", NoEnd: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := callOnce(t, srv.URL+"/voice")
 	if tr.Failed || len(tr.Steps) != 1 || tr.Steps[0].Response.Body != `<Response><Say>compressed</Say></Response>` {
 		t.Fatalf("failed %v, errors %v, steps %d", tr.Failed, tr.Errors, len(tr.Steps))
 	}
@@ -261,14 +268,7 @@ func TestHTTPSUntrustedCertificate(t *testing.T) {
 		io.WriteString(w, `<Response/>`)
 	}))
 	defer srv.Close()
-	call, err := NewCall(CallSpec{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := Run(context.Background(), call, Options{URL: srv.URL + "/voice", NoEnd: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := callOnce(t, srv.URL+"/voice")
 	if len(tr.Errors) == 0 || tr.Errors[0].Code != ErrCertUntrusted {
 		t.Errorf("errors %v, want %d", tr.Errors, ErrCertUntrusted)
 	}
