@@ -18,9 +18,8 @@ import (
 // Transport carries callsim's requests. For http:// URLs it is a
 // synchronous HTTP/1.1 client: the goroutine placing the call writes the
 // request and reads the response itself, on a pooled keep-alive
-// connection, with net/http's own request writer (http.Request.Write) and
-// response reader (http.ReadResponse). https:// goes to net/http's
-// Transport. net/http's HTTP/1 transport hands every request to two
+// connection, writing the bytes http.Request.Write would and reading with
+// http.ReadResponse. https:// goes to net/http's Transport. net/http's HTTP/1 transport hands every request to two
 // goroutines per connection and back through channels, which costs about
 // as much CPU per request as all of callsim's own work, and a load run
 // makes thousands of requests a second on the machine the app runs on.
