@@ -46,9 +46,10 @@ Two ways to load:
                               --concurrency caps the calls in flight
 
 With --scenario, the calls are those of scenario files instead of the flow
-flags: call i plays scenario i mod n, its steps' actions in order (expectations
-are not checked: load measures latency and errors). --url and --auth-token
-replace the scenarios' own, as with callsim run.
+flags: call i plays scenario i mod n and checks its expectations as callsim
+run does; a call whose expectations fail counts as failed, and the summary
+names the first failure. --url and --auth-token replace the scenarios' own,
+as with callsim run.
 
 The summary gives calls completed and failed, requests per second, latency of
 the first request, action requests and end-of-call requests (p50, p90, p99,
@@ -274,7 +275,7 @@ func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, er
 		}
 		flows = append(flows, load.Flow{
 			Name: sc.ID(), Spec: spec, Options: sc.Options,
-			NewCaller: func(int64) simulate.Caller { return sc.Replayer() },
+			NewChecker: func(int64) load.Checker { return sc.Check() },
 		})
 	}
 	if len(flows) == 0 {

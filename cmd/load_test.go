@@ -182,6 +182,51 @@ steps:
 	}
 }
 
+// A scenario's expectations are checked on every call: a call that fails
+// them is a failed call, and the summary names the first failure's line.
+func TestLoadScenarioExpectations(t *testing.T) {
+	_, base := demoServer(t)
+	yaml := `name: wrong greeting
+url: ${APP_URL}/voice
+auth_token: ` + loadToken + `
+steps:
+  - expect:
+      say: "Welcome to a different company"
+    press: "3"
+---
+name: right greeting
+url: ${APP_URL}/voice
+auth_token: ` + loadToken + `
+steps:
+  - expect:
+      say: "For sales press 1"
+    press: "3"
+`
+	file := filepath.Join(t.TempDir(), "expect.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("APP_URL", base)
+	code, out, errOut := loadCmd(t, "load", "--scenario", file, "--calls", "8", "--concurrency", "4", "--json")
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, ExitFailed, out, errOut)
+	}
+	s := decodeSummary(t, out)
+	if s.Unmet == nil || s.Unmet.Calls != 4 || s.Unmet.Call != 0 || !strings.HasPrefix(s.Unmet.Example, file+":6:") || !strings.Contains(s.Unmet.Example, "expect.say") {
+		t.Fatalf("expectations_failed %+v", s.Unmet)
+	}
+	if len(s.Flows) != 2 || s.Flows[0].Unmet != 4 || s.Flows[0].Failed != 4 || s.Flows[1].Completed != 4 || s.Flows[1].Unmet != 0 {
+		t.Errorf("flows %+v", s.Flows)
+	}
+	if s.Calls.Failed != 4 || s.Errors != 0 {
+		t.Errorf("calls %+v, %d request errors: the app answered every request", s.Calls, s.Errors)
+	}
+	code, out, _ = loadCmd(t, "load", "--scenario", file, "--calls", "2", "--concurrency", "1")
+	if code != ExitFailed || !strings.Contains(out, "expectations failed in 1 calls") || !strings.Contains(out, "first in call 0: "+file+":6:") {
+		t.Errorf("exit %d, text summary:\n%s", code, out)
+	}
+}
+
 func TestLoadUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

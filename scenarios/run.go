@@ -39,9 +39,7 @@ type execution struct {
 
 // Play replays the scenario once and checks every expectation.
 func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
-	x := &execution{sc: sc}
-	x.open(sc.Steps[0])
-	x.next = 1
+	x := newExecution(sc)
 	opt := sc.Options
 	opt.Caller = x
 	opt.OnStep = x.onStep
@@ -54,11 +52,7 @@ func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
 		a.Failures = x.failures
 		return a
 	}
-	x.cut(nil, t)
-	if !x.stopped {
-		x.finish(t)
-	}
-	a.Failures = x.failures
+	a.Failures = x.end(t)
 	a.Passed = len(a.Failures) == 0
 	a.Steps = x.played
 	if sc.Steps[0].N > 0 { // the first step as written has no action
@@ -66,6 +60,21 @@ func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
 	}
 	a.Requests = len(t.Steps)
 	return a
+}
+
+func newExecution(sc *Scenario) *execution {
+	x := &execution{sc: sc, next: 1} // step 0 checks the first response; it has no action
+	x.open(sc.Steps[0])
+	return x
+}
+
+// end closes the last window once the call is over and returns every failure.
+func (x *execution) end(t *simulate.Transcript) []*Failure {
+	x.cut(nil, t)
+	if !x.stopped {
+		x.finish(t)
+	}
+	return x.failures
 }
 
 func (x *execution) onStep(s *simulate.Step) {

@@ -37,6 +37,19 @@ type Flow struct {
 	// NewCaller returns the caller for call i; it runs on the goroutine
 	// placing the call. nil: nobody presses anything.
 	NewCaller func(i int64) simulate.Caller
+	// NewChecker, when set, takes NewCaller's place and checks call i
+	// against expectations (a scenario's): a call whose expectations fail
+	// counts as failed.
+	NewChecker func(i int64) Checker
+}
+
+// Checker checks one call against expectations: it answers the call's
+// prompts, sees every step as soon as it has its outcome, and says at the
+// end what failed, one line each (none: passed).
+type Checker interface {
+	simulate.Caller
+	Step(*simulate.Step)
+	End(*simulate.Transcript) []string
 }
 
 // Config describes a load run: which calls to place, how many, how fast.
@@ -369,7 +382,16 @@ func (w *worker) call(i int64) {
 		call.Called = tmpl.Called
 	}
 	hooks := simulate.CallHooks{OnStep: w.onStep, HTTP: w.shared}
-	if flow.NewCaller != nil {
+	var chk Checker
+	switch {
+	case flow.NewChecker != nil:
+		chk = flow.NewChecker(i)
+		hooks.Caller = chk
+		hooks.OnStep = func(s *simulate.Step) {
+			w.step(s)
+			chk.Step(s)
+		}
+	case flow.NewCaller != nil:
 		hooks.Caller = flow.NewCaller(i)
 	}
 	var own *simulate.Transport
@@ -384,10 +406,19 @@ func (w *worker) call(i int64) {
 		own.CloseIdleConnections()
 	}
 	fc := &w.st.flows[fi]
+	canceled := w.canceled || (w.ctx.Err() != nil && t.EndReason == "canceled" && len(t.Errors) == 0)
+	var unmet []string
+	if chk != nil && !canceled {
+		unmet = chk.End(t)
+	}
+	if len(unmet) > 0 {
+		fc.Unmet++
+		w.st.unmet(unmet[0], w.seed, i)
+	}
 	switch {
-	case w.canceled || (w.ctx.Err() != nil && t.EndReason == "canceled" && len(t.Errors) == 0):
+	case canceled:
 		fc.Canceled++
-	case t.Failed:
+	case t.Failed || len(unmet) > 0:
 		fc.Failed++
 		w.ctr.failed.Add(1)
 	default:

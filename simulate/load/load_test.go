@@ -508,3 +508,44 @@ func TestWriteText(t *testing.T) {
 		}
 	}
 }
+
+// evenFails is a Checker that presses 1, counts the steps it is given, and
+// fails the calls with an even index.
+type evenFails struct {
+	i     int64
+	steps *atomic.Int64
+	simulate.ScriptCaller
+}
+
+func (c *evenFails) Step(*simulate.Step) { c.steps.Add(1) }
+
+func (c *evenFails) End(t *simulate.Transcript) []string {
+	if c.i%2 == 0 {
+		return []string{fmt.Sprintf("call %d: expect.say: no match", c.i), "a second failure"}
+	}
+	return nil
+}
+
+func TestRunCheckerFailsCalls(t *testing.T) {
+	app := newRecorder()
+	srv := app.server(t)
+	cfg := config(srv.URL+"/voice", 41, 6)
+	var steps atomic.Int64
+	cfg.Flows[0].NewChecker = func(i int64) Checker {
+		return &evenFails{i: i, steps: &steps, ScriptCaller: simulate.ScriptCaller{Digits: []string{"1"}}}
+	}
+	s, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSums(t, s)
+	if s.Calls.Failed != 21 || s.Calls.Completed != 20 || s.Errors != 0 {
+		t.Errorf("calls %+v, %d request errors; want 21 failed by their expectations", s.Calls, s.Errors)
+	}
+	if u := s.Unmet; u == nil || u.Calls != 21 || u.Call != 0 || u.Example != "call 0: expect.say: no match" || u.Seed != Seed(42, 0) {
+		t.Errorf("expectations_failed %+v", u)
+	}
+	if steps.Load() != s.Requests {
+		t.Errorf("the checkers saw %d steps, the run made %d requests", steps.Load(), s.Requests)
+	}
+}

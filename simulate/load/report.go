@@ -31,9 +31,17 @@ func WriteText(w io.Writer, s *Summary) error {
 	}
 	b.WriteString("\n")
 	if len(s.Flows) > 0 {
-		rows := [][]string{{"  flow", "calls", "completed", "failed", "canceled"}}
+		head := []string{"  flow", "calls", "completed", "failed", "canceled"}
+		if s.Unmet != nil {
+			head = append(head, "expectations failed")
+		}
+		rows := [][]string{head}
 		for _, f := range s.Flows {
-			rows = append(rows, []string{"  " + f.Name, fmt.Sprint(f.Started), fmt.Sprint(f.Completed), fmt.Sprint(f.Failed), fmt.Sprint(f.Canceled)})
+			row := []string{"  " + f.Name, fmt.Sprint(f.Started), fmt.Sprint(f.Completed), fmt.Sprint(f.Failed), fmt.Sprint(f.Canceled)}
+			if s.Unmet != nil {
+				row = append(row, fmt.Sprint(f.Unmet))
+			}
+			rows = append(rows, row)
 		}
 		writeTable(&b, rows)
 	}
@@ -59,6 +67,10 @@ func WriteText(w io.Writer, s *Summary) error {
 			fmt.Fprintf(&b, "  %d  %s: %d (%s of requests)\n", e.Code, e.Words, e.Count, percent(e.Count, s.Requests))
 			fmt.Fprintf(&b, "         first in call %d (callsim inbound --seed %d replays it): %s\n", e.Call, e.Seed, oneLine(e.Example))
 		}
+	}
+	if u := s.Unmet; u != nil {
+		fmt.Fprintf(&b, "\nexpectations failed in %d calls (%s of calls)\n", u.Calls, percent(u.Calls, s.Calls.Started))
+		fmt.Fprintf(&b, "  first in call %d: %s\n", u.Call, oneLine(u.Example))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -49,6 +49,14 @@ type stats struct {
 	flows            []FlowCounts // calls by flow
 	canceledRequests int64
 	overLimit        int64
+	firstUnmet       *errorStats // the earliest call whose expectations failed
+}
+
+// unmet records a call whose expectations failed, keeping the earliest's first failure.
+func (s *stats) unmet(failure string, seed uint64, call int64) {
+	if s.firstUnmet == nil || call < s.firstUnmet.call {
+		s.firstUnmet = &errorStats{example: failure, seed: seed, call: call}
+	}
 }
 
 func newStats(flows int) *stats {
@@ -102,6 +110,10 @@ func (s *stats) merge(o *stats) {
 		s.flows[i].Completed += f.Completed
 		s.flows[i].Failed += f.Failed
 		s.flows[i].Canceled += f.Canceled
+		s.flows[i].Unmet += f.Unmet
+	}
+	if u := o.firstUnmet; u != nil {
+		s.unmet(u.example, u.seed, u.call)
 	}
 	s.canceledRequests += o.canceledRequests
 	s.overLimit += o.overLimit
@@ -134,16 +146,19 @@ type Summary struct {
 	// Requests, Errors or latency).
 	CanceledRequests int64 `json:"canceled_requests,omitzero"`
 	// Flows counts calls by flow when the run mixed several (scenarios).
-	Flows       []FlowCounts `json:"flows,omitempty"`
-	Interrupted bool         `json:"interrupted"`
-	BaseSeed    uint64       `json:"seed"`
+	Flows []FlowCounts `json:"flows,omitempty"`
+	// Unmet counts the calls whose expectations (a scenario's) failed,
+	// with the earliest one's first failure; such calls count as failed.
+	Unmet       *UnmetCount `json:"expectations_failed,omitempty"`
+	Interrupted bool        `json:"interrupted"`
+	BaseSeed    uint64      `json:"seed"`
 }
 
 // CallCounts add up: Started = Completed + Failed + Canceled.
 type CallCounts struct {
 	Started   int64 `json:"started"`
-	Completed int64 `json:"completed"` // no endpoint failure
-	Failed    int64 `json:"failed"`    // at least one request failed (or the loop guard hit)
+	Completed int64 `json:"completed"` // no endpoint failure, expectations met
+	Failed    int64 `json:"failed"`    // a request failed, the loop guard hit, or an expectation failed
 	Canceled  int64 `json:"canceled"`  // cut short by the cancellation
 }
 
@@ -154,6 +169,16 @@ type FlowCounts struct {
 	Completed int64  `json:"completed"`
 	Failed    int64  `json:"failed"`
 	Canceled  int64  `json:"canceled"`
+	Unmet     int64  `json:"expectations_failed"` // of Failed
+}
+
+// UnmetCount is how many calls failed their expectations, with the first
+// failure of the earliest such call.
+type UnmetCount struct {
+	Calls   int64  `json:"calls"`
+	Example string `json:"example"`
+	Call    int64  `json:"call"`
+	Seed    uint64 `json:"seed"`
 }
 
 // LatencyStats describe the latency of one kind or group of requests. A
@@ -199,10 +224,15 @@ func (s *stats) summary(elapsed time.Duration) *Summary {
 		ByKind:           []LatencyStats{},
 		ByCode:           []ErrorCount{},
 	}
+	var unmet int64
 	for _, f := range s.flows {
 		out.Calls.Completed += f.Completed
 		out.Calls.Failed += f.Failed
 		out.Calls.Canceled += f.Canceled
+		unmet += f.Unmet
+	}
+	if u := s.firstUnmet; u != nil {
+		out.Unmet = &UnmetCount{Calls: unmet, Example: u.example, Call: u.call, Seed: u.seed}
 	}
 	out.Calls.Started = out.Calls.Completed + out.Calls.Failed + out.Calls.Canceled
 	all := NewHistogram()
