@@ -215,8 +215,8 @@ var flowFlags = []string{
 }
 
 // scenarioFlows loads --scenario files: one flow per scenario (skipped ones
-// left out), each playing its steps' actions. Expectations are not checked:
-// load measures latency and errors. --url, --auth-token and --param apply
+// left out), each call playing its steps' actions and checking its
+// expectations (scenarios.Check). --url, --auth-token and --param apply
 // to every scenario, as with callsim run; the run's seed replaces the
 // scenarios' own so that every call gets its own CallSid.
 func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, error) {

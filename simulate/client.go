@@ -42,8 +42,9 @@ type ctxKey int
 const connectTimeoutKey ctxKey = 1
 
 // Send delivers one request with Twilio's timeouts, retries and redirect
-// rules. The error, if any, is Twilio's: a failed attempt is retried as the
-// request's connection overrides allow.
+// rules; client supplies the transport and the cookie jar (its own
+// CheckRedirect and Timeout are not used). The error, if any, is Twilio's:
+// a failed attempt is retried as the request's connection overrides allow.
 func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*Response, *TwilioError) {
 	ov := req.Overrides
 	deadline := time.Now().Add(ov.TotalTimeout)
@@ -157,7 +158,6 @@ func decoded(resp *http.Response) io.Reader {
 	}
 	resp.Header.Del("Content-Encoding")
 	resp.Header.Del("Content-Length")
-	resp.Uncompressed = true
 	return &gunzip{r: resp.Body}
 }
 

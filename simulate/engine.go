@@ -199,14 +199,11 @@ func (rn *Runner) Run(ctx context.Context, call *Call, h CallHooks) *Transcript 
 
 // Preview builds the first request of the call without sending it (--dry-run).
 func Preview(call *Call, opt Options) (*Request, error) {
-	if err := opt.Validate(); err != nil {
-		return nil, err
-	}
-	signer, err := NewSigner(opt.AuthToken, opt.URL, opt.SigningURL, opt.Timeout)
+	rn, err := newRunner(opt, nil)
 	if err != nil {
 		return nil, err
 	}
-	return signer.Build("initial", Target{signer.PublicURL(opt.URL), opt.Method}, call.Params(call.FirstStatus(), true), call.runRand())
+	return rn.signer.Build("initial", Target{rn.signer.PublicURL(opt.URL), opt.Method}, call.Params(call.FirstStatus(), true), call.runRand())
 }
 
 func (r *run) run(ctx context.Context) {

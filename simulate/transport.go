@@ -25,7 +25,7 @@ import (
 // makes thousands of requests a second on the machine the app runs on.
 type Transport struct {
 	// MaxIdlePerHost caps the idle keep-alive connections kept per host;
-	// 0 = 1024.
+	// 0 = DefaultMaxIdlePerHost.
 	MaxIdlePerHost int
 
 	tls  *http.Transport
@@ -34,6 +34,10 @@ type Transport struct {
 	mu   sync.Mutex
 	idle map[string][]*persistConn // host:port → idle connections, most recent last
 }
+
+// DefaultMaxIdlePerHost is how many idle connections per host a Transport
+// keeps unless told otherwise: enough for a load run's concurrency.
+const DefaultMaxIdlePerHost = 1024
 
 // idleTimeout is how long an unused keep-alive connection is kept.
 const idleTimeout = 90 * time.Second
@@ -62,8 +66,8 @@ func NewTransport() *Transport {
 		tls: &http.Transport{
 			Proxy:                 nil,
 			DialContext:           dial,
-			MaxIdleConns:          1024,
-			MaxIdleConnsPerHost:   1024,
+			MaxIdleConns:          DefaultMaxIdlePerHost,
+			MaxIdleConnsPerHost:   DefaultMaxIdlePerHost,
 			IdleConnTimeout:       idleTimeout,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
@@ -231,7 +235,7 @@ func (t *Transport) conn(ctx context.Context, addr string) (pc *persistConn, reu
 func (t *Transport) putIdle(pc *persistConn) {
 	limit := t.MaxIdlePerHost
 	if limit <= 0 {
-		limit = 1024
+		limit = DefaultMaxIdlePerHost
 	}
 	pc.idleAt = time.Now()
 	t.mu.Lock()

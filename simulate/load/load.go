@@ -175,7 +175,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		rt := cfg.Transport
 		if rt == nil {
 			ownTransport = simulate.NewTransport()
-			ownTransport.MaxIdlePerHost = max(1024, conc)
+			ownTransport.MaxIdlePerHost = max(simulate.DefaultMaxIdlePerHost, conc)
 			rt = ownTransport
 		}
 		shared = &http.Client{Transport: rt}
