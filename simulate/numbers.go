@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/callsim/callsim/fixtures"
-	"github.com/nyaruka/phonenumbers"
+	"github.com/callsim/callsim/internal/phonenumbers"
 )
 
 // Party is one end of the call: the number as Twilio would show it and the

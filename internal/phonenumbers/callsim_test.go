@@ -1,7 +1,7 @@
 package phonenumbers
 
-// callsim: not part of upstream. See CALLSIM.md. Run from the repository
-// root with: go test -race github.com/nyaruka/phonenumbers
+// callsim: not part of upstream. See CALLSIM.md. Run with -race:
+// go test -race ./internal/phonenumbers
 
 import (
 	"fmt"
