@@ -26,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 patchfile=$here/callsim.patch
 upstreamfile=$here/UPSTREAM
 # callsim's own files in the copy: neither from upstream nor patched.
-own_files="CALLSIM.md UPSTREAM callsim.patch update.sh"
+own_files="CALLSIM.md UPSTREAM callsim.patch staticcheck.conf update.sh"
 
 usage() {
   echo "usage: $0 vX.Y.Z | --diff | --check | --test [vX.Y.Z]" >&2
