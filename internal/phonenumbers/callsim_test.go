@@ -6,8 +6,11 @@ package phonenumbers
 import (
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
 )
 
 // lazyPatterns are the package-level patterns compiled on first use.
@@ -114,5 +117,23 @@ func TestConcurrentFirstUse(t *testing.T) {
 		if re.get() == nil || re.get().String() != re.String() {
 			t.Errorf("%s did not compile to its source", name)
 		}
+	}
+}
+
+// TestProtoNamesAreCallsims checks that the protobuf descriptors this copy
+// registers carry callsim's names (update.sh renames them with protorename):
+// with upstream's names, a program linking this copy and upstream panics at
+// start-up on the registration conflict.
+func TestProtoNamesAreCallsims(t *testing.T) {
+	for _, m := range []proto.Message{&NumberFormat{}, &PhoneNumberDesc{}, &PhoneMetadata{}, &PhoneMetadataCollection{}, &PhoneNumber{}} {
+		d := m.ProtoReflect().Descriptor()
+		if name, path := string(d.FullName()), d.ParentFile().Path(); !strings.HasPrefix(name, "callsim.phonenumbers.") || !strings.HasPrefix(path, "callsim/phonenumbers/") {
+			t.Errorf("%T is registered as %s in %s, want callsim.phonenumbers.* in callsim/phonenumbers/*", m, name, path)
+		}
+	}
+	// Fields of message type resolve to the renamed types.
+	desc := (&PhoneMetadata{}).ProtoReflect().Descriptor().Fields().ByName("general_desc")
+	if got := desc.Message().FullName(); got != "callsim.phonenumbers.PhoneNumberDesc" {
+		t.Errorf("PhoneMetadata.general_desc is a %s", got)
 	}
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Keeps internal/phonenumbers equal to github.com/nyaruka/phonenumbers at the
-# version named in internal/phonenumbers/UPSTREAM plus callsim.patch. See
+# version named in internal/phonenumbers/UPSTREAM, with its protobuf
+# descriptors renamed (protorename) and callsim.patch applied. See
 # internal/phonenumbers/CALLSIM.md.
 #
 #   internal/phonenumbers/update.sh vX.Y.Z
@@ -23,10 +24,11 @@ set -euo pipefail
 
 module=github.com/nyaruka/phonenumbers
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
 patchfile=$here/callsim.patch
 upstreamfile=$here/UPSTREAM
 # callsim's own files in the copy: neither from upstream nor patched.
-own_files="CALLSIM.md UPSTREAM callsim.patch staticcheck.conf update.sh"
+own_files="CALLSIM.md UPSTREAM callsim.patch protorename staticcheck.conf update.sh"
 
 usage() {
   echo "usage: $0 vX.Y.Z | --diff | --check | --test [vX.Y.Z]" >&2
@@ -85,11 +87,19 @@ apply_patch() { # dir
   patch -s -p1 -d "$1" --no-backup-if-mismatch <"$patchfile"
 }
 
+# The mechanical step before the patch: the protobuf descriptors get names
+# of callsim's own, so that a program linking this copy and upstream does
+# not panic at start-up on a registration conflict.
+rename_protos() { # dir
+  (cd "$root" && go run ./internal/phonenumbers/protorename "$1")
+}
+
 if [ "$mode" = test ]; then
   # All of upstream (tests, testdata and go.mod with its test dependencies),
   # patched, as a module of its own.
   cp -R "$src" "$tmp/t"
   chmod -R u+w "$tmp/t"
+  rename_protos "$tmp/t"
   apply_patch "$tmp/t"
   (cd "$tmp/t" && GOFLAGS=-mod=mod go test -race -count=1 ./)
   exit
@@ -105,6 +115,7 @@ done
 cp -R "$src/data" "$tmp/a/data"
 cp "$src/LICENSE" "$tmp/a/"
 chmod -R u+w "$tmp/a"
+rename_protos "$tmp/a"
 # The package moves to github.com/callsim/callsim/internal/phonenumbers
 # unchanged: upstream's library files import no package of their own module.
 # If a release starts to, the import paths need rewriting here.
@@ -115,7 +126,7 @@ fi
 
 if [ "$mode" = diff ]; then
   cp -R "$here" "$tmp/b"
-  for f in $own_files; do rm -f "$tmp/b/$f"; done
+  for f in $own_files; do rm -rf "${tmp:?}/b/$f"; done
   # Plain headers (no timestamps) so the patch only changes when the code does.
   (cd "$tmp" && diff -ruN a b || [ $? -eq 1 ]) |
     sed -E 's/^((---|\+\+\+) [^	]*)	.*$/\1/' >"$patchfile"
@@ -134,7 +145,7 @@ if ! apply_patch "$tmp/a"; then
   exit 1
 fi
 for f in $own_files; do
-  if [ -f "$here/$f" ]; then cp "$here/$f" "$tmp/a/$f"; fi
+  if [ -e "$here/$f" ]; then cp -R "$here/$f" "$tmp/a/$f"; fi
 done
 
 if [ "$mode" = check ]; then
