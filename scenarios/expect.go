@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
 	"mime"
 	"slices"
@@ -74,6 +75,7 @@ type window struct {
 	events   []simulate.Event
 	prompt   *simulate.Prompt // the prompt that closed the window; nil when the call ended
 	t        *simulate.Transcript
+	ctx      context.Context
 }
 
 // twimlKinds are the requests whose answer is TwiML the call runs.
@@ -280,9 +282,16 @@ func (c *xpathCheck) run(w *window) *Failure {
 		f.Message += " (for " + c.x.String() + ")"
 		return f
 	}
-	v := c.x.Eval(s.Document)
+	ctx := w.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	v, err := c.x.Eval(ctx, s.Document)
+	if err != nil {
+		return &Failure{Message: fmt.Sprintf("%s in the TwiML from %s could not be evaluated: %v", c.x, target(s), err), Want: c.wantValue()}
+	}
 	var ok bool
-	var got any = v.Got()
+	got := v.Got()
 	switch {
 	case c.exists != nil:
 		b := v.Bool
@@ -306,12 +315,6 @@ func (c *xpathCheck) run(w *window) *Failure {
 			}
 		}
 		ok = n == *c.count
-		if v.IsSet {
-			got = v.Nodes
-			if got == nil {
-				got = []string{}
-			}
-		}
 	default:
 		if v.IsSet {
 			for _, n := range v.Nodes {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -68,8 +69,10 @@ func FuzzXPath(f *testing.F) {
 			return
 		}
 		if x, err := CompileXPath(expr); err == nil {
-			x.Eval(doc).Got()
-			x.Eval(nil)
+			if v, err := x.Eval(context.Background(), doc); err == nil {
+				v.Got()
+			}
+			_, _ = x.Eval(context.Background(), nil)
 		}
 	})
 }
