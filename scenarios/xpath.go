@@ -26,6 +26,8 @@ type XPath struct {
 	// expression cannot be evaluated by two calls at once (callsim load plays
 	// a scenario many times in parallel): each evaluation takes its own.
 	pool sync.Pool
+	// maxWork is the work bound; tests lower it to reach it quickly.
+	maxWork int
 }
 
 // Limits on what an expression may ask for. The nesting bound keeps
@@ -44,8 +46,8 @@ const (
 )
 
 // errXPathWork is the evaluation error of an expression that needed more
-// than maxXPathWork steps.
-var errXPathWork = fmt.Errorf("evaluation stopped after %d steps: simplify the expression", maxXPathWork)
+// than its work bound.
+var errXPathWork = errors.New("evaluation stopped: the expression walks the document too many times; simplify it")
 
 // CompileXPath parses an expression.
 func CompileXPath(src string) (*XPath, error) {
@@ -56,7 +58,7 @@ func CompileXPath(src string) (*XPath, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &XPath{src: src}
+	x := &XPath{src: src, maxWork: maxXPathWork}
 	x.pool.New = func() any {
 		e, err := compileXPath(src)
 		if err != nil { // compiled once already: cannot happen
@@ -161,6 +163,7 @@ func (x *XPath) Eval(ctx context.Context, doc *twiml.Document) (v XValue, err er
 		return XValue{}, errors.New("expression does not compile")
 	}
 	d := newXDoc(ctx, doc)
+	d.maxWork = x.maxWork
 	defer func() {
 		// antchfx reports type errors found during evaluation (sum() of
 		// a string, a bad matches() pattern) by panicking. An expression
@@ -241,8 +244,9 @@ func formatNum(f float64) string {
 type xdoc struct {
 	doc  *twiml.Document
 	info map[*twiml.Node]xinfo
-	ctx  context.Context
-	work int
+	ctx     context.Context
+	work    int
+	maxWork int
 	// err, once set, stops the evaluation: every move fails from then on,
 	// so antchfx's loops (bounded by the moves they make) wind down.
 	err error
@@ -292,7 +296,7 @@ func (d *xdoc) charge(n int) bool {
 			return false
 		}
 	}
-	if d.work > maxXPathWork {
+	if d.work > d.maxWork {
 		d.err = errXPathWork
 		return false
 	}
