@@ -242,8 +242,8 @@ func formatNum(f float64) string {
 // xdoc is one evaluation's view of a document: where each element sits,
 // and the budget every move is charged to.
 type xdoc struct {
-	doc  *twiml.Document
-	info map[*twiml.Node]xinfo
+	doc     *twiml.Document
+	info    map[*twiml.Node]xinfo
 	ctx     context.Context
 	work    int
 	maxWork int
