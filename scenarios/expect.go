@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/callsim/callsim/simulate"
 )
 
@@ -54,13 +52,7 @@ type Failure struct {
 	Message  string `json:"message"`
 	Want     any    `json:"want,omitempty"`
 	Got      any    `json:"got,omitempty"`
-	Diff     string `json:"diff,omitempty"` // diff(want, got)
-}
-
-// diff is cmp.Diff with plain spaces (cmp sometimes writes U+00A0 to
-// keep its output from being relied on; reports and golden files want one form).
-func diff(want, got any) string {
-	return strings.ReplaceAll(cmp.Diff(want, got), "\u00a0", " ")
+	Diff     string `json:"diff,omitempty"` // want and got for people: see diff
 }
 
 func fail(want, got any, format string, args ...any) *Failure {
@@ -252,7 +244,11 @@ func (c *bodyCheck) run(w *window) *Failure {
 		return f
 	}
 	if !c.m.Match(s.Response.Body, true) {
-		return fail(c.m.want(), s.Response.Body, "the body from %s does not match %s", target(s), c.m)
+		f := fail(c.m.want(), s.Response.Body, "the body from %s does not match %s", target(s), c.m)
+		if c.m.Mode == MatchEquals && strings.Contains(s.Response.Body, "\n") {
+			f.Diff = textDiff(c.m.want(), s.Response.Body)
+		}
+		return f
 	}
 	return nil
 }

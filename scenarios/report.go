@@ -157,10 +157,7 @@ func writeFailures(b *strings.Builder, sc *Scenario, a *Attempt, p pal) {
 			where = fmt.Sprintf(" at %d:%d", f.Line, f.Column)
 		}
 		fmt.Fprintf(b, "    %s%s: %s\n", p.bad.Sprint(f.Key), where, f.Message)
-		if f.Diff != "" {
-			fmt.Fprintf(b, "      %s\n", p.dim.Sprint("-want +got:"))
-			b.WriteString(indent(f.Diff, "      "))
-		}
+		b.WriteString(indent(f.Diff, "      "))
 	}
 }
 
@@ -530,7 +527,7 @@ func WriteGitHub(w io.Writer, rep *Report) error {
 			}
 			msg := f.Message
 			if f.Diff != "" {
-				msg += "\n-want +got:\n" + f.Diff
+				msg += "\n" + f.Diff
 			}
 			title := r.Scenario.Name + ": " + f.Key
 			if f.Step > 0 {

@@ -95,7 +95,7 @@ func TestReports(t *testing.T) {
 			t.Errorf("annotation %q", l)
 		}
 	}
-	if !strings.Contains(gh.String(), "title=Wrong menu%3A step 1 expect.say::no <Say> in this step matches /press 2 for support/i%0A-want +got") {
+	if !strings.Contains(gh.String(), "title=Wrong menu%3A step 1 expect.say::no <Say> in this step matches /press 2 for support/i%0Awant: \"/press 2 for support/i\"%0Agot:  [\"Connecting.\"]") {
 		t.Errorf("annotation text:\n%s", gh.String())
 	}
 }
