@@ -38,6 +38,7 @@ func reportRun(t *testing.T) (*Report, func(string) string) {
 }
 
 func TestReports(t *testing.T) {
+	t.Parallel()
 	rep, scrub := reportRun(t)
 	o := TextOptions{StableTimes: true}
 	if p, f, s := rep.Counts(); p != 2 || f != 2 || s != 1 {
