@@ -91,7 +91,8 @@
 //
 // An xpath key is any XPath 1.0 expression (every axis, operator and
 // function but id() and lang(), which TwiML has no use for; also
-// ends-with, lower-case, matches, replace, string-join and reverse),
+// ends-with, lower-case, matches and reverse from XPath 2.0, but not
+// replace or string-join, whose results can grow without bound),
 // evaluated by github.com/antchfx/xpath with the TwiML document as
 // context: "//Dial/Number", "count(//Say) - 1", "//Pause/following-sibling::Say/@voice",
 // "string-length(//Say[1]) < 200". Element and attribute names are

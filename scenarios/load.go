@@ -336,8 +336,6 @@ type mapping struct {
 	order   []string
 }
 
-func (m *mapping) has(k string) bool { return m != nil && m.vals[k] != nil }
-
 // mapping reads n as a mapping whose keys must be in known (nil: any key).
 func (p *parser) mapping(n *yaml.Node, path string, known []string) *mapping {
 	n = resolve(n)

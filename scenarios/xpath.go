@@ -136,6 +136,43 @@ func checkXPathShape(src string) error {
 		o := open[len(open)-1]
 		return fmt.Errorf("the %q at offset %d is not closed", src[o], o)
 	}
+	return checkXPathFuncs(src)
+}
+
+// amplifiers are antchfx's XPath 2.0 functions whose result can outgrow
+// their input many times over: replace('ab', '', 'ab') nested twenty deep
+// needs gigabytes, and no navigator move would notice. XPath 1.0 has
+// neither; matches() and a /regex/ value cover what scenarios compare.
+var amplifiers = []string{"replace", "string-join"}
+
+// checkXPathFuncs rejects calls to the amplifiers, outside string literals.
+func checkXPathFuncs(src string) error {
+	isName := func(c byte) bool {
+		return c == '-' || c == '.' || c == '_' || c == ':' || c >= 0x80 ||
+			'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	var quote byte
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+			continue
+		case c == '\'' || c == '"':
+			quote = c
+			continue
+		case i > 0 && isName(src[i-1]):
+			continue
+		}
+		for _, f := range amplifiers {
+			rest, ok := strings.CutPrefix(src[i:], f)
+			if ok && (rest == "" || !isName(rest[0])) && strings.HasPrefix(strings.TrimLeft(rest, " \t\r\n"), "(") {
+				return fmt.Errorf("%s() is not supported (its result can grow without bound); use matches() or a /regex/ value", f)
+			}
+		}
+	}
 	return nil
 }
 
@@ -317,8 +354,6 @@ type xnav struct {
 }
 
 func (x *xnav) clone() *xnav { c := *x; return &c }
-
-func (x *xnav) onElement() bool { return x.n != nil && x.attr < 0 && !x.text }
 
 func (x *xnav) NodeType() xpath.NodeType {
 	switch {

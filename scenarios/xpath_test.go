@@ -90,6 +90,8 @@ func TestXPath(t *testing.T) {
 		{"//Say[last()]/text()", []string{"For support press 2.", "We did not hear anything."}},
 		{"(//Say)[last()]/text()", []string{"We did not hear anything."}},
 		{"lower-case(//Redirect/@method)", "post"},
+		{"//Say[@voice = 'replace(']/@loop", []string{}},
+		{"count(//my-replace | //replace)", 0},
 		{"//Gather/node()[1]", []string{"For sales press 1."}},
 		{"local-name(//@*[. = 'alice'])", "voice"},
 		{"(//Dial/Client | //Dial/Number | //Gather/@input)", []string{"dtmf speech", "+14155550100", "alice"}},
@@ -132,6 +134,8 @@ func TestXPathErrors(t *testing.T) {
 		{"//Say[. = 'a#b'] | //x#", "unexpected '#' at offset 22"},
 		{strings.Repeat("(", 33) + "1" + strings.Repeat(")", 33), "expression nests deeper than 32 parentheses and brackets at offset 32"},
 		{strings.Repeat("//a", 700), "expression is 2100 bytes long; the limit is 2000"},
+		{strings.Repeat("replace(", 20) + "'ab'" + strings.Repeat(", '', 'ab')", 20), "replace() is not supported (its result can grow without bound); use matches() or a /regex/ value"},
+		{"string-join (//Say, /)", "string-join() is not supported (its result can grow without bound); use matches() or a /regex/ value"},
 	} {
 		_, err := CompileXPath(c.expr)
 		if err == nil || err.Error() != c.err {
