@@ -140,7 +140,7 @@ func checkXPathShape(src string) error {
 }
 
 // amplifiers are antchfx's XPath 2.0 functions whose result can outgrow
-// their input many times over: replace('ab', ”, 'ab') nested twenty deep
+// their input many times over: replace("ab", "", "ab") nested twenty deep
 // needs gigabytes, and no navigator move would notice. XPath 1.0 has
 // neither; matches() and a /regex/ value cover what scenarios compare.
 var amplifiers = []string{"replace", "string-join"}
