@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -333,4 +336,36 @@ func TestXPathConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// A scenario whose XPath is quadratic in a large answer ends soon after its
+// run is cancelled, with a failure that says so.
+func TestPlayXPathCancel(t *testing.T) {
+	t.Parallel()
+	var body strings.Builder
+	body.WriteString("<Response>")
+	for i := range 3000 {
+		fmt.Fprintf(&body, "<Say>%d</Say>", i)
+	}
+	body.WriteString("</Response>")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml")
+		io.WriteString(w, body.String())
+	}))
+	t.Cleanup(srv.Close)
+	sc := load(t, envOf(map[string]string{"APP_URL": srv.URL}), "url: ${APP_URL}/voice\nsteps:\n  - expect: {xpath: {\""+quadratic+"\": 1}}\n")[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	a := Play(ctx, sc, nil)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Play took %s, cancelled after 100ms", took)
+	}
+	if a.Passed || len(a.Failures) == 0 || !strings.HasPrefix(a.Failures[0].Key, "expect.xpath") ||
+		!strings.Contains(a.Failures[0].Message, "could not be evaluated: context canceled") {
+		for _, f := range a.Failures {
+			t.Logf("%s: %s", f.Key, f.Message)
+		}
+		t.Errorf("want a failure saying the run was cancelled")
+	}
 }
