@@ -111,7 +111,7 @@
 // --check reports a bad one as file:line:col. An expression may nest at
 // most 32 parentheses and brackets and be at most 2000 bytes long; its
 // evaluation stops when the run is cancelled and after a bounded amount
-// of work (2^24 steps: about a second), which fails the expectation.
+// of work (2^22 steps: about a second), which fails the expectation.
 //
 // # The end of the call (expect_end)
 //

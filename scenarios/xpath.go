@@ -40,7 +40,7 @@ type XPath struct {
 const (
 	maxXPathDepth = 32
 	maxXPathLen   = 2000
-	maxXPathWork  = 1 << 24 // navigator moves, plus nodes walked for string values
+	maxXPathWork  = 1 << 22 // navigator moves, plus nodes walked for string values: about a second
 	// checkEvery is how often (in moves) evaluation looks at the context.
 	checkEvery = 1024
 )

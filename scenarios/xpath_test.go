@@ -240,7 +240,7 @@ func TestXPathCancel(t *testing.T) {
 }
 
 // Without a cancel, the work bound ends the same expression.
-// (The default bound, 1<<24, stops it in about a second; the test uses a
+// (The default bound, 1<<22, stops it in about a second; the test uses a
 // lower one to stay fast.)
 func TestXPathWorkBound(t *testing.T) {
 	t.Parallel()
