@@ -147,6 +147,42 @@ func TestXPathErrors(t *testing.T) {
 	}
 }
 
+// The string value of a <Say> is what the call speaks: the text of its
+// SSML joined, whitespace collapsed.
+func TestXPathSayText(t *testing.T) {
+	t.Parallel()
+	doc, err := twiml.Parse([]byte("<Response><Say voice=\"Polly.Joanna\">Hello <emphasis level=\"strong\">big</emphasis>\n\t  world<break time=\"1s\"/>!</Say><Gather><Say>a</Say><Pause/></Gather></Response>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		expr string
+		want any
+	}{
+		{"(//Say)[1]", []string{"Hello big world !"}},
+		{"string(//Say[@voice])", "Hello big world !"},
+		{"(//Say)[1]/text()", []string{"Hello big world !"}},
+		{"//Say/emphasis", []string{"big"}},
+		{"//Say/emphasis/@level", []string{"strong"}},
+		{"count((//Say)[1]/node())", 3},
+		{"//Say[contains(., 'big world')]/@voice", []string{"Polly.Joanna"}},
+		{"/Response/Gather", []string{"a"}},
+		{"string(/)", "Hello big world ! a"},
+	} {
+		x, err := CompileXPath(c.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		v, err := x.Eval(context.Background(), doc)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if d := cmp.Diff(c.want, v.Got()); d != "" {
+			t.Errorf("%s (-want +got):\n%s", c.expr, d)
+		}
+	}
+}
+
 // Errors antchfx finds only while evaluating come back as errors, not panics.
 func TestXPathEvalErrors(t *testing.T) {
 	t.Parallel()
