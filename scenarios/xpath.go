@@ -16,10 +16,11 @@ import (
 	"github.com/callsim/callsim/simulate/twiml"
 )
 
-// XPath is a compiled XPath 1.0 expression over a TwiML document: the whole
-// of XPath 1.0 (every axis, operator and function; github.com/antchfx/xpath
-// evaluates it). Element names are TwiML's, case-sensitive; the string value
-// of <Say> is its spoken text, as the call speaks it.
+// XPath is a compiled XPath 1.0 expression over a TwiML document: every
+// axis, operator and function but id() and lang(), evaluated by
+// github.com/antchfx/xpath over a navigator on callsim's TwiML tree.
+// Element names are TwiML's, case-sensitive; the string value of <Say> is
+// its spoken text, as the call speaks it.
 type XPath struct {
 	src string
 	// antchfx expressions keep evaluation state inside them, so one compiled
@@ -71,7 +72,7 @@ func CompileXPath(src string) (*XPath, error) {
 }
 
 func compileXPath(src string) (e *xpath.Expr, err error) {
-	defer func() { // antchfx reports some errors by panicking past its own recover
+	defer func() { // whatever antchfx's compiler does, users get an error, not a stack trace
 		if r := recover(); r != nil {
 			e, err = nil, fmt.Errorf("%v", r)
 		}
