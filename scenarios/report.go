@@ -102,7 +102,7 @@ func Summary(rep *Report, o TextOptions) string {
 }
 
 // FailureText explains a failed scenario: each failed expectation with
-// its step, where it is written, and a diff of what came back, then the
+// its step, where it is written, and what it wanted and got, then the
 // transcript of the call. Console, JUnit and TAP show the same text.
 func FailureText(r *Result, o TextOptions) string {
 	p := newPal(o.Color)
