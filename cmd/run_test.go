@@ -155,7 +155,7 @@ func TestRunFailureExits1(t *testing.T) {
 		"✘ Wrong hours (scenarios/b.yaml:1:1)",
 		"step 1 (press: \"3\") at scenarios/b.yaml:4",
 		`expect.say at 5:14: no <Say> in this step matches "open every day"`,
-		"-want +got:",
+		`want: "…open every day…"`,
 		`"We are open Monday to Friday, nine to five."`,
 		"transcript of the call:",
 		"1 passed, 1 failed",

@@ -73,8 +73,8 @@
 // status (HTTP status), content_type (media type, parameters ignored
 // unless written), verbs (the TwiML's top-level verbs, exactly, in
 // order), xpath (a mapping of XPath expression to: true/false to exist or
-// not, a whole number to count, or text to match a selected node's value),
-// body (substring), url (where the request went: a path, a full URL or a
+// not, a whole number to count, or text to match a selected node's value;
+// see below), body (substring), url (where the request went: a path, a full URL or a
 // /regex/), request (fields callsim sent; null means the field must not
 // be sent).
 //
@@ -86,6 +86,32 @@
 // these attributes (the app's value, or Twilio's default when absent):
 // gather: {numDigits: 1}, dial: "+14155550100" (a number dialled) or
 // dial: {to: …, timeout: 20}.
+//
+// # XPath
+//
+// An xpath key is any XPath 1.0 expression (every axis, operator and
+// function but id() and lang(), which TwiML has no use for; also
+// ends-with, lower-case, matches and reverse from XPath 2.0, but not
+// replace or string-join, whose results can grow without bound),
+// evaluated by github.com/antchfx/xpath with the TwiML document as
+// context: "//Dial/Number", "count(//Say) - 1", "//Pause/following-sibling::Say/@voice",
+// "string-length(//Say[1]) < 200". Element and attribute names are
+// TwiML's, case-sensitive. The string value of a <Say> is its spoken
+// text (SSML inside it joined, whitespace collapsed, as the call speaks
+// it); of another element, its text and its children's values joined by
+// single spaces; an element's text is its first child, before its child
+// elements. The expression's value is checked against what it maps to:
+//   - true/false: a node set that is not empty, a number other than 0, a
+//     non-empty string, or the boolean itself;
+//   - a whole number: the size of the node set, or the number itself;
+//   - a text (see Matching text): any node of the set whose value
+//     matches, or the string, number or boolean written as text.
+//
+// Expressions are compiled when the file is loaded, so callsim run
+// --check reports a bad one as file:line:col. An expression may nest at
+// most 32 parentheses and brackets and be at most 2000 bytes long; its
+// evaluation stops when the run is cancelled and after a bounded amount
+// of work (2^22 steps: about a second), which fails the expectation.
 //
 // # The end of the call (expect_end)
 //
@@ -112,7 +138,8 @@
 // takes every n-th scenario of the whole list, so n CI jobs run each
 // scenario exactly once. --retries reruns a failed scenario; every
 // attempt is kept in the reports (JUnit: rerunFailure/flakyFailure).
-// Reports: text (failures with a cmp diff and the transcript), JUnit,
+// Reports: text (each failure with "want:" and "got:" lines, or a
+// unified diff of a body expected in full, then the transcript), JUnit,
 // TAP 14, JSON, and GitHub Actions annotations.
 //
 // The JSON Schema of the format (draft 2020-12) is Schema, printed by

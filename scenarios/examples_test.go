@@ -42,6 +42,7 @@ func demoEnv(t testing.TB) (*demoapp.App, func(string) (string, bool)) {
 // TestExamplesPassAgainstDemo replays scenarios/*.yaml against the demo
 // app, as CI does with `callsim demo --serve` and `callsim run scenarios/`.
 func TestExamplesPassAgainstDemo(t *testing.T) {
+	t.Parallel()
 	app, env := demoEnv(t)
 	suite, err := (&Loader{Env: env}).Load(exampleFiles(t))
 	if err != nil {

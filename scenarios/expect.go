@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
 	"mime"
 	"slices"
@@ -8,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/callsim/callsim/simulate"
 )
@@ -53,13 +52,7 @@ type Failure struct {
 	Message  string `json:"message"`
 	Want     any    `json:"want,omitempty"`
 	Got      any    `json:"got,omitempty"`
-	Diff     string `json:"diff,omitempty"` // diff(want, got)
-}
-
-// diff is cmp.Diff with plain spaces (cmp sometimes writes U+00A0 to
-// keep its output from being relied on; reports and golden files want one form).
-func diff(want, got any) string {
-	return strings.ReplaceAll(cmp.Diff(want, got), "\u00a0", " ")
+	Diff     string `json:"diff,omitempty"` // want and got for people: see diff
 }
 
 func fail(want, got any, format string, args ...any) *Failure {
@@ -74,6 +67,7 @@ type window struct {
 	events   []simulate.Event
 	prompt   *simulate.Prompt // the prompt that closed the window; nil when the call ended
 	t        *simulate.Transcript
+	ctx      context.Context
 }
 
 // twimlKinds are the requests whose answer is TwiML the call runs.
@@ -250,7 +244,11 @@ func (c *bodyCheck) run(w *window) *Failure {
 		return f
 	}
 	if !c.m.Match(s.Response.Body, true) {
-		return fail(c.m.want(), s.Response.Body, "the body from %s does not match %s", target(s), c.m)
+		f := fail(c.m.want(), s.Response.Body, "the body from %s does not match %s", target(s), c.m)
+		if c.m.Mode == MatchEquals && strings.Contains(s.Response.Body, "\n") {
+			f.Diff = textDiff(c.m.want(), s.Response.Body)
+		}
+		return f
 	}
 	return nil
 }
@@ -280,9 +278,16 @@ func (c *xpathCheck) run(w *window) *Failure {
 		f.Message += " (for " + c.x.String() + ")"
 		return f
 	}
-	v := c.x.Eval(s.Document)
+	ctx := w.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	v, err := c.x.Eval(ctx, s.Document)
+	if err != nil {
+		return &Failure{Message: fmt.Sprintf("%s in the TwiML from %s could not be evaluated: %v", c.x, target(s), err), Want: c.wantValue()}
+	}
 	var ok bool
-	var got any = v.Got()
+	got := v.Got()
 	switch {
 	case c.exists != nil:
 		b := v.Bool
@@ -306,12 +311,6 @@ func (c *xpathCheck) run(w *window) *Failure {
 			}
 		}
 		ok = n == *c.count
-		if v.IsSet {
-			got = v.Nodes
-			if got == nil {
-				got = []string{}
-			}
-		}
 	default:
 		if v.IsSet {
 			for _, n := range v.Nodes {

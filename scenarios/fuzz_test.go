@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -54,9 +55,12 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzXPath compiles and evaluates arbitrary expressions: no panics.
+// FuzzXPath compiles and evaluates arbitrary expressions: no panics, no
+// stack overflow, one-line errors.
 func FuzzXPath(f *testing.F) {
-	for _, s := range []string{"//Say", "(//Say)[last()]/@voice", "count(//*[@a='1' or not(b)])", "/", "..", "//a[contains(., 'x')] | //b"} {
+	for _, s := range []string{"//Say", "(//Say)[last()]/@voice", "count(//*[@a='1' or not(b)])", "/", "..", "//a[contains(., 'x')] | //b",
+		"count(//Say) - 1", "//Pause/following-sibling::Say[string-length(.) > sum(//@length)]", "sum('a')",
+		strings.Repeat("(", 40) + "1" + strings.Repeat(")", 40), strings.Repeat("//a[", 20) + "1" + strings.Repeat("]", 20)} {
 		f.Add(s)
 	}
 	doc, err := twiml.Parse([]byte(xpathDoc))
@@ -64,12 +68,15 @@ func FuzzXPath(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
-		if len(expr) > 200 {
-			return
+		x, err := CompileXPath(expr)
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Fatalf("%q: error on more than one line: %v", expr, err)
 		}
-		if x, err := CompileXPath(expr); err == nil {
-			x.Eval(doc).Got()
-			x.Eval(nil)
+		if err == nil {
+			if v, err := x.Eval(context.Background(), doc); err == nil {
+				v.Got()
+			}
+			_, _ = x.Eval(context.Background(), nil)
 		}
 	})
 }

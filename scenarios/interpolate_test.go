@@ -8,6 +8,7 @@ import (
 )
 
 func TestInterpolate(t *testing.T) {
+	t.Parallel()
 	env := envOf(map[string]string{"HOST": "127.0.0.1", "EMPTY": "", "PORT": "3000"})
 	for _, c := range []struct {
 		in, want, err string

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -335,8 +336,6 @@ type mapping struct {
 	keys    map[string]*yaml.Node
 	order   []string
 }
-
-func (m *mapping) has(k string) bool { return m != nil && m.vals[k] != nil }
 
 // mapping reads n as a mapping whose keys must be in known (nil: any key).
 func (p *parser) mapping(n *yaml.Node, path string, known []string) *mapping {
@@ -1230,6 +1229,14 @@ func attrSuggestion(spec *twiml.ElementSpec, name string, dial bool) string {
 	return " (attributes: " + strings.Join(names, ", ") + ")"
 }
 
+// clip shortens a text for an error message to at most n runes.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
 func (p *parser) xpaths(n *yaml.Node, path string, b base, e *Expect) {
 	m := p.mapping(n, path, nil)
 	if m == nil {
@@ -1239,7 +1246,7 @@ func (p *parser) xpaths(n *yaml.Node, path string, b base, e *Expect) {
 		p.errorf(n, path, "empty: map XPath expressions to what they must select")
 	}
 	for _, expr := range m.order {
-		kp := fmt.Sprintf("%s[%s]", path, strconv.Quote(expr))
+		kp := fmt.Sprintf("%s[%s]", path, strconv.Quote(clip(expr, 80)))
 		x, err := CompileXPath(expr)
 		if err != nil {
 			p.errorf(m.keys[expr], kp, "bad XPath: %v", err)

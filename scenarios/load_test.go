@@ -48,6 +48,7 @@ func golden(t *testing.T, name, got string) {
 // TestLoadErrors checks the message of every class of problem a scenario
 // file can have, one fixture per class, against golden files.
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(testdata, "errors", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
@@ -56,6 +57,7 @@ func TestLoadErrors(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			rel := filepath.ToSlash(filepath.Join("errors", filepath.Base(f)))
 			data, err := os.ReadFile(f)
 			if err != nil {
@@ -78,6 +80,7 @@ func TestLoadErrors(t *testing.T) {
 
 // Every class the issue names has its fixture.
 func TestLoadErrorClasses(t *testing.T) {
+	t.Parallel()
 	for _, class := range []string{"bad_yaml", "unknown_key", "wrong_type", "bad_regex", "bad_phone", "missing_url"} {
 		if _, err := os.Stat(filepath.Join(testdata, "errors", class+".yaml")); err != nil {
 			t.Errorf("no fixture for %s: %v", class, err)
@@ -86,6 +89,7 @@ func TestLoadErrorClasses(t *testing.T) {
 }
 
 func TestLoadCollectsEveryFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "a.yaml")
 	bad1 := filepath.Join(dir, "b.yaml")
@@ -133,6 +137,7 @@ func parse(t *testing.T, yaml string, l *Loader) *File {
 }
 
 func TestLoadScenario(t *testing.T) {
+	t.Parallel()
 	l := &Loader{Env: envOf(map[string]string{"APP_URL": "http://127.0.0.1:9", "TOKEN": "tok-1234"})}
 	f := parse(t, `
 name: Full
@@ -208,6 +213,7 @@ expect_end: {call_status: busy}
 }
 
 func TestLoadShapes(t *testing.T) {
+	t.Parallel()
 	// A list, anchors and merge keys, a second document, default names.
 	f := parse(t, `
 - <<: &base
@@ -249,6 +255,7 @@ url: http://127.0.0.1:3/voice
 }
 
 func TestLoadOverrides(t *testing.T) {
+	t.Parallel()
 	l := &Loader{Env: envOf(nil), URL: "http://127.0.0.1:7/ivr", AuthToken: "override-token",
 		Params: simulate.Params{{Key: "A", Value: "flag"}, {Key: "C", Value: "3"}}}
 	f := parse(t, `
@@ -268,6 +275,7 @@ call: {params: {A: file, B: "2"}}
 }
 
 func TestLoadMatchers(t *testing.T) {
+	t.Parallel()
 	f := parse(t, `
 url: http://127.0.0.1:1/voice
 steps:
@@ -301,6 +309,7 @@ steps:
 
 // A merge key that refers to its own mapping is an error, not a loop.
 func TestLoadRecursiveMerge(t *testing.T) {
+	t.Parallel()
 	for _, src := range []string{"url: http://x/voice\ncall: &c {<<: *c}\n", "- &a {<<: [*a], url: http://x/v}\n"} {
 		_, err := (&Loader{}).Parse("r.yaml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), "refers to the mapping that contains it") {
@@ -311,6 +320,7 @@ func TestLoadRecursiveMerge(t *testing.T) {
 
 // Aliases of aliases cannot make the loader do exponential work.
 func TestLoadAliasBomb(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("a0: &a0 {url: http://x/v}\n")
 	for i := 1; i < 40; i++ {
@@ -332,6 +342,7 @@ func indentLines(s, p string) string {
 }
 
 func TestLoadInterpolatedTypes(t *testing.T) {
+	t.Parallel()
 	l := &Loader{Env: envOf(map[string]string{"STATUS": "204", "BAD": "lots", "URL": "http://127.0.0.1:1"})}
 	f := parse(t, "url: ${URL}/v\nmax_steps: ${STEPS:-12}\nsteps:\n  - expect: {status: \"${STATUS}\"}\n", l)
 	if f.Scenarios[0].Options.MaxSteps != 12 || f.Scenarios[0].Steps[0].Expect.checks[0].(*statusCheck).want != 204 {

@@ -102,7 +102,7 @@ func Summary(rep *Report, o TextOptions) string {
 }
 
 // FailureText explains a failed scenario: each failed expectation with
-// its step, where it is written, and a diff of what came back, then the
+// its step, where it is written, and what it wanted and got, then the
 // transcript of the call. Console, JUnit and TAP show the same text.
 func FailureText(r *Result, o TextOptions) string {
 	p := newPal(o.Color)
@@ -157,10 +157,7 @@ func writeFailures(b *strings.Builder, sc *Scenario, a *Attempt, p pal) {
 			where = fmt.Sprintf(" at %d:%d", f.Line, f.Column)
 		}
 		fmt.Fprintf(b, "    %s%s: %s\n", p.bad.Sprint(f.Key), where, f.Message)
-		if f.Diff != "" {
-			fmt.Fprintf(b, "      %s\n", p.dim.Sprint("-want +got:"))
-			b.WriteString(indent(f.Diff, "      "))
-		}
+		b.WriteString(indent(f.Diff, "      "))
 	}
 }
 
@@ -530,7 +527,7 @@ func WriteGitHub(w io.Writer, rep *Report) error {
 			}
 			msg := f.Message
 			if f.Diff != "" {
-				msg += "\n-want +got:\n" + f.Diff
+				msg += "\n" + f.Diff
 			}
 			title := r.Scenario.Name + ": " + f.Key
 			if f.Step > 0 {

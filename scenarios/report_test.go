@@ -38,6 +38,7 @@ func reportRun(t *testing.T) (*Report, func(string) string) {
 }
 
 func TestReports(t *testing.T) {
+	t.Parallel()
 	rep, scrub := reportRun(t)
 	o := TextOptions{StableTimes: true}
 	if p, f, s := rep.Counts(); p != 2 || f != 2 || s != 1 {
@@ -95,7 +96,7 @@ func TestReports(t *testing.T) {
 			t.Errorf("annotation %q", l)
 		}
 	}
-	if !strings.Contains(gh.String(), "title=Wrong menu%3A step 1 expect.say::no <Say> in this step matches /press 2 for support/i%0A-want +got") {
+	if !strings.Contains(gh.String(), "title=Wrong menu%3A step 1 expect.say::no <Say> in this step matches /press 2 for support/i%0Awant: \"/press 2 for support/i\"%0Agot:  [\"Connecting.\"]") {
 		t.Errorf("annotation text:\n%s", gh.String())
 	}
 }

@@ -35,11 +35,15 @@ type execution struct {
 	played   int
 	failures []*Failure
 	stopped  bool // callsim hung up because the scenario failed
+	// ctx is the call's context, as last seen: expectations that can take
+	// long (XPath) stop when it is done. Check.End has none of its own.
+	ctx context.Context
 }
 
 // Play replays the scenario once and checks every expectation.
 func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
 	x := newExecution(sc)
+	x.ctx = ctx
 	opt := sc.Options
 	opt.Caller = x
 	opt.OnStep = x.onStep
@@ -63,7 +67,7 @@ func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
 }
 
 func newExecution(sc *Scenario) *execution {
-	x := &execution{sc: sc, next: 1} // step 0 checks the first response; it has no action
+	x := &execution{sc: sc, next: 1, ctx: context.Background()} // step 0 checks the first response; it has no action
 	x.open(sc.Steps[0])
 	return x
 }
@@ -113,6 +117,7 @@ func (x *execution) Next(ctx context.Context, p simulate.Prompt) (simulate.Actio
 	if ctx.Err() != nil {
 		return simulate.Action{Hangup: true}, nil
 	}
+	x.ctx = ctx
 	x.cut(&p, nil)
 	x.check(x.cur)
 	if len(x.failures) > 0 {
@@ -167,6 +172,7 @@ func (x *execution) check(w *window) {
 	if st == nil || st.Expect == nil {
 		return
 	}
+	w.ctx = x.ctx
 	for _, c := range st.Expect.checks {
 		if f := c.run(w); f != nil {
 			x.failures = append(x.failures, x.locate(f, st, "expect.", c))
@@ -209,7 +215,7 @@ func (x *execution) finish(t *simulate.Transcript) {
 		x.failures[len(x.failures)-1].Diff = diff(x.failures[len(x.failures)-1].Want, "the end of the call")
 		return
 	}
-	w := &window{t: t, requests: t.Steps}
+	w := &window{t: t, requests: t.Steps, ctx: x.ctx}
 	hasErrors := false
 	if x.sc.End != nil {
 		for _, c := range x.sc.End.checks {

@@ -36,6 +36,7 @@ func names(rs []*Result) []string {
 }
 
 func TestRunnerOrderAndCounts(t *testing.T) {
+	t.Parallel()
 	_, env := newIVR(t)
 	list := many(t, env, 20, map[int]bool{3: true, 11: true}, map[int]bool{7: true})
 	var mu sync.Mutex
@@ -76,6 +77,7 @@ func TestRunnerOrderAndCounts(t *testing.T) {
 }
 
 func TestRunnerFailFast(t *testing.T) {
+	t.Parallel()
 	_, env := newIVR(t)
 	list := many(t, env, 10, map[int]bool{0: true}, nil)
 	rep := (&Runner{Parallel: 1, FailFast: true}).Run(context.Background(), list)
@@ -89,6 +91,7 @@ func TestRunnerFailFast(t *testing.T) {
 }
 
 func TestRunnerRetries(t *testing.T) {
+	t.Parallel()
 	app, env := newIVR(t)
 	list := load(t, env, "url: ${APP_URL}/flaky\nsteps:\n  - expect: {say: Fine now}\n")
 	app.flaky.Store(2)
@@ -119,6 +122,7 @@ func TestRunnerRetries(t *testing.T) {
 
 // Every scenario lands in exactly one shard, whatever n.
 func TestShards(t *testing.T) {
+	t.Parallel()
 	var list []*Scenario
 	for i := range 23 {
 		list = append(list, &Scenario{File: fmt.Sprintf("f%d.yaml", i/5), Name: fmt.Sprint(i)})
@@ -162,6 +166,7 @@ func TestShards(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
+	t.Parallel()
 	list := []*Scenario{{File: "a.yaml", Name: "Sales busy"}, {File: "b.yaml", Name: "Menu"}, {File: "sales.yaml", Name: "Other"}}
 	var got []string
 	for _, sc := range Filter(list, regexp.MustCompile("(?i)sales")) {
@@ -176,6 +181,7 @@ func TestFilter(t *testing.T) {
 }
 
 func TestRunnerCanceled(t *testing.T) {
+	t.Parallel()
 	_, env := newIVR(t)
 	list := many(t, env, 5, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -126,6 +126,7 @@ func validateFile(t *testing.T, sch *jsonschema.Schema, path string) error {
 
 // Every example in scenarios/ is valid under the schema.
 func TestSchemaValidatesExamples(t *testing.T) {
+	t.Parallel()
 	sch := compileSchema(t)
 	valid := append(exampleFiles(t), filepath.Join(testdata, "report", "ivr.yaml"), filepath.Join(testdata, "report", "end.yaml"))
 	for _, f := range valid {
@@ -143,6 +144,7 @@ func TestSchemaValidatesExamples(t *testing.T) {
 
 // The schema and the loader know the same keys, so they cannot drift.
 func TestSchemaKeysMatchLoader(t *testing.T) {
+	t.Parallel()
 	var doc struct {
 		Defs map[string]struct {
 			Properties map[string]json.RawMessage `json:"properties"`
@@ -198,6 +200,7 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 
 // The schema's verb list is TwiML's.
 func TestSchemaVerbs(t *testing.T) {
+	t.Parallel()
 	var doc struct {
 		Defs struct {
 			Expect struct {
@@ -227,6 +230,7 @@ func TestSchemaVerbs(t *testing.T) {
 // The examples exercise every action and expectation (play aside: the
 // demo app plays no audio).
 func TestExamplesCoverTheFormat(t *testing.T) {
+	t.Parallel()
 	_, env := demoEnv(t)
 	suite, err := (&Loader{Env: env}).Load(exampleFiles(t))
 	if err != nil {

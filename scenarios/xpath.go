@@ -1,52 +1,240 @@
 package scenarios
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/antchfx/xpath"
 
 	"github.com/callsim/callsim/simulate/twiml"
 )
 
-// XPath is a compiled XPath 1.0 expression over a TwiML document. callsim
-// implements the subset that matters for TwiML: absolute and relative
-// location paths with / and //, name tests and *, @attr and @*, text(),
-// node(), . and .., predicates ([2], [last()], [@voice='alice'],
-// [contains(., 'sales')], and/or/not), the union |, comparisons = != < >
-// <= >=, and the functions count, contains, starts-with, ends-with, not,
-// last, position, string, normalize-space, name, boolean, number, true
-// and false. Element names are TwiML's, case-sensitive; the string value
-// of <Say> is its spoken text.
+// XPath is a compiled XPath 1.0 expression over a TwiML document: every
+// axis, operator and function but id() and lang(), evaluated by
+// github.com/antchfx/xpath over a navigator on callsim's TwiML tree.
+// Element names are TwiML's, case-sensitive; the string value of <Say> is
+// its spoken text, as the call speaks it.
 type XPath struct {
 	src string
-	e   xexpr
+	// antchfx expressions keep evaluation state inside them, so one compiled
+	// expression cannot be evaluated by two calls at once (callsim load plays
+	// a scenario many times in parallel): each evaluation takes its own.
+	pool sync.Pool
+	// maxWork is the work bound; tests lower it to reach it quickly.
+	maxWork int
 }
+
+// Limits on what an expression may ask for. The nesting bound keeps
+// antchfx's recursive parser and evaluator far from Go's stack limit
+// whatever the input (it has its own bound, 200, only on some paths); the
+// length bound caps chains like a/a/a/… and 1+1+…, which nest in the
+// compiled form without nesting in the text. The work bound stops an
+// expression such as //*[count(//*) > count(//*)] on a large document
+// long before it could run for minutes.
+const (
+	maxXPathDepth = 32
+	maxXPathLen   = 2000
+	maxXPathWork  = 1 << 22 // navigator moves, plus nodes walked for string values: about a second
+	// checkEvery is how often (in moves) evaluation looks at the context.
+	checkEvery = 1024
+)
+
+// errXPathWork is the evaluation error of an expression that needed more
+// than its work bound.
+var errXPathWork = errors.New("evaluation stopped: the expression walks the document too many times; simplify it")
 
 // CompileXPath parses an expression.
 func CompileXPath(src string) (*XPath, error) {
-	toks, err := xlex(src)
+	if err := checkXPathShape(src); err != nil {
+		return nil, err
+	}
+	e, err := compileXPath(src)
 	if err != nil {
 		return nil, err
 	}
-	p := &xparser{toks: toks, src: src}
-	e, err := p.expr()
-	if err != nil {
-		return nil, err
+	x := &XPath{src: src, maxWork: maxXPathWork}
+	x.pool.New = func() any {
+		e, err := compileXPath(src)
+		if err != nil { // compiled once already: cannot happen
+			return nil
+		}
+		return e
 	}
-	if p.i < len(p.toks) {
-		return nil, fmt.Errorf("unexpected %q at offset %d", p.toks[p.i].text, p.toks[p.i].pos)
-	}
-	return &XPath{src: src, e: e}, nil
+	x.pool.Put(e)
+	return x, nil
 }
+
+func compileXPath(src string) (e *xpath.Expr, err error) {
+	defer func() { // whatever antchfx's compiler does, users get an error, not a stack trace
+		if r := recover(); r != nil {
+			e, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	e, err = xpath.Compile(src)
+	if err != nil {
+		return nil, errors.New(xpathErrors.Replace(strings.TrimSuffix(err.Error(), ".")))
+	}
+	return e, nil
+}
+
+// xpathErrors rewords antchfx's errors that read badly.
+var xpathErrors = strings.NewReplacer(
+	"not yet support this function", "unknown function",
+	"unknown axe type", "unknown axis",
+	"xpath: ", "",
+)
+
+// checkXPathShape bounds the length of an expression and the nesting of
+// its parentheses and brackets (function calls, groups, predicates), before
+// the recursive parser sees it.
+func checkXPathShape(src string) error {
+	if strings.TrimSpace(src) == "" {
+		return errors.New("empty expression")
+	}
+	if len(src) > maxXPathLen {
+		return fmt.Errorf("expression is %d bytes long; the limit is %d", len(src), maxXPathLen)
+	}
+	var open []int // offsets of the ( and [ not yet closed
+	quote := -1    // offset of the quote that opened the string being read
+	for i, r := range src {
+		switch {
+		case quote >= 0:
+			if byte(r) == src[quote] {
+				quote = -1
+			}
+		case r == '\'' || r == '"':
+			quote = i
+		case r == '(' || r == '[':
+			if open = append(open, i); len(open) > maxXPathDepth {
+				return fmt.Errorf("expression nests deeper than %d parentheses and brackets at offset %d", maxXPathDepth, i)
+			}
+		case r == ')' || r == ']':
+			want := map[rune]byte{')': '(', ']': '['}[r]
+			if len(open) == 0 {
+				return fmt.Errorf("unexpected %q at offset %d", r, i)
+			}
+			if o := open[len(open)-1]; src[o] != want {
+				return fmt.Errorf("unexpected %q at offset %d: the %q at offset %d is not closed", r, i, src[o], o)
+			}
+			open = open[:len(open)-1]
+		case r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)),
+			r < unicode.MaxASCII && xpathChars[r]:
+		default:
+			return fmt.Errorf("unexpected %q at offset %d", r, i)
+		}
+	}
+	if quote >= 0 {
+		return fmt.Errorf("the string at offset %d is not closed", quote)
+	}
+	if len(open) > 0 {
+		o := open[len(open)-1]
+		return fmt.Errorf("the %q at offset %d is not closed", src[o], o)
+	}
+	return checkXPathFuncs(src)
+}
+
+// amplifiers are antchfx's XPath 2.0 functions whose result can outgrow
+// their input many times over: replace("ab", "", "ab") nested twenty deep
+// needs gigabytes, and no navigator move would notice. XPath 1.0 has
+// neither; matches() and a /regex/ value cover what scenarios compare.
+var amplifiers = []string{"replace", "string-join"}
+
+// checkXPathFuncs rejects calls to the amplifiers, outside string literals.
+func checkXPathFuncs(src string) error {
+	isName := func(c byte) bool {
+		return c == '-' || c == '.' || c == '_' || c == ':' || c >= 0x80 ||
+			'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	var quote byte
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+			continue
+		case c == '\'' || c == '"':
+			quote = c
+			continue
+		case i > 0 && isName(src[i-1]):
+			continue
+		}
+		for _, f := range amplifiers {
+			rest, ok := strings.CutPrefix(src[i:], f)
+			if ok && (rest == "" || !isName(rest[0])) && strings.HasPrefix(strings.TrimLeft(rest, " \t\r\n"), "(") {
+				return fmt.Errorf("%s() is not supported (its result can grow without bound); use matches() or a /regex/ value", f)
+			}
+		}
+	}
+	return nil
+}
+
+// xpathChars are the ASCII characters XPath 1.0 has a use for outside
+// string literals.
+var xpathChars = func() (t [unicode.MaxASCII]bool) {
+	for _, r := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" +
+		" \t\r\n/.@,:*|+-=!<>$_" {
+		t[r] = true
+	}
+	return t
+}()
 
 func (x *XPath) String() string { return x.src }
 
-// Eval evaluates the expression with the document as context.
-func (x *XPath) Eval(doc *twiml.Document) XValue {
-	c := newXContext(doc)
-	return c.value(x.e.eval(c, xroot, 1, 1))
+// Eval evaluates the expression with the document as context. It stops,
+// with ctx's error, soon after ctx is done, and with an error when the
+// expression needs more than a bounded amount of work.
+func (x *XPath) Eval(ctx context.Context, doc *twiml.Document) (v XValue, err error) {
+	if err := ctx.Err(); err != nil {
+		return XValue{}, err
+	}
+	e, _ := x.pool.Get().(*xpath.Expr)
+	if e == nil {
+		return XValue{}, errors.New("expression does not compile")
+	}
+	d := newXDoc(ctx, doc)
+	d.maxWork = x.maxWork
+	defer func() {
+		// antchfx reports type errors found during evaluation (sum() of
+		// a string, a bad matches() pattern) by panicking. An expression
+		// that panicked may have left state behind: drop it.
+		if r := recover(); r != nil {
+			v, err = XValue{}, fmt.Errorf("%v", r)
+			return
+		}
+		x.pool.Put(e)
+		if d.err != nil {
+			v, err = XValue{}, d.err
+		}
+	}()
+	switch r := e.Evaluate(d.root()).(type) {
+	case *xpath.NodeIterator:
+		var ns []*xnav
+		for r.MoveNext() {
+			ns = append(ns, r.Current().(*xnav).clone())
+		}
+		out := XValue{IsSet: true}
+		for _, n := range d.sortNodes(ns) {
+			out.Nodes = append(out.Nodes, n.Value())
+		}
+		return out, nil
+	case float64:
+		return XValue{Num: r, IsNum: true}, nil
+	case bool:
+		return XValue{Bool: r, IsBool: true}, nil
+	case string:
+		return XValue{Str: r}, nil
+	default:
+		return XValue{}, fmt.Errorf("unexpected result %T", r)
+	}
 }
 
 // XValue is the result of an expression: a node set (as string values), a
@@ -61,7 +249,7 @@ type XValue struct {
 	IsBool bool
 }
 
-// Got is the value for a failure diff.
+// Got is the value for a failure report.
 func (v XValue) Got() any {
 	switch {
 	case v.IsSet:
@@ -80,99 +268,160 @@ func (v XValue) Got() any {
 	return v.Str
 }
 
-// ---- data model ----
+func formatNum(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
 
-// xnode is a node of the document: the root, an element, an attribute of
-// an element, or the text of an element.
-type xnode struct {
+// ---- the navigator antchfx walks ----
+
+// xdoc is one evaluation's view of a document: where each element sits,
+// and the budget every move is charged to.
+type xdoc struct {
+	doc     *twiml.Document
+	info    map[*twiml.Node]xinfo
+	ctx     context.Context
+	work    int
+	maxWork int
+	// err, once set, stops the evaluation: every move fails from then on,
+	// so antchfx's loops (bounded by the moves they make) wind down.
+	err error
+}
+
+type xinfo struct {
+	parent *twiml.Node // nil for <Response>
+	index  int         // among the parent's Children
+	pre    int         // preorder number; <Response> is 1, the root 0
+}
+
+func newXDoc(ctx context.Context, doc *twiml.Document) *xdoc {
+	d := &xdoc{doc: doc, ctx: ctx, info: map[*twiml.Node]xinfo{}}
+	if doc == nil || doc.Root == nil {
+		return d
+	}
+	// iterative, so a deeply nested document costs no stack
+	pre := 0
+	type item struct {
+		n      *twiml.Node
+		parent *twiml.Node
+		index  int
+	}
+	stack := []item{{n: doc.Root}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		pre++
+		d.info[it.n] = xinfo{parent: it.parent, index: it.index, pre: pre}
+		for i := len(it.n.Children) - 1; i >= 0; i-- {
+			stack = append(stack, item{n: it.n.Children[i], parent: it.n, index: i})
+		}
+	}
+	return d
+}
+
+// charge spends n units of work and reports whether evaluation may go on.
+func (d *xdoc) charge(n int) bool {
+	if d.err != nil {
+		return false
+	}
+	before := d.work
+	d.work += n
+	if d.work/checkEvery != before/checkEvery {
+		if err := d.ctx.Err(); err != nil {
+			d.err = err
+			return false
+		}
+	}
+	if d.work > d.maxWork {
+		d.err = errXPathWork
+		return false
+	}
+	return true
+}
+
+func (d *xdoc) root() *xnav { return &xnav{d: d, attr: -1} }
+
+// xnav is a position in the document: the root (n == nil), an element, one
+// of its attributes (attr ≥ 0), or its text (text). An element's text is
+// its first child, before its child elements, as callsim's TwiML parser
+// keeps character data apart from elements.
+type xnav struct {
+	d    *xdoc
 	n    *twiml.Node
-	attr int // index into n.Attrs, or -1
+	attr int
 	text bool
-	root bool
 }
 
-func elem(n *twiml.Node) xnode { return xnode{n: n, attr: -1} }
+func (x *xnav) clone() *xnav { c := *x; return &c }
 
-var xroot = xnode{root: true, attr: -1}
-
-type xctx struct {
-	doc    *twiml.Document
-	parent map[*twiml.Node]*twiml.Node
-	order  map[*twiml.Node]int
-}
-
-func newXContext(doc *twiml.Document) *xctx {
-	c := &xctx{doc: doc, parent: map[*twiml.Node]*twiml.Node{}, order: map[*twiml.Node]int{}}
-	var walk func(n *twiml.Node)
-	k := 0
-	walk = func(n *twiml.Node) {
-		k++
-		c.order[n] = k
-		for _, ch := range n.Children {
-			c.parent[ch] = n
-			walk(ch)
-		}
-	}
-	if doc != nil && doc.Root != nil {
-		walk(doc.Root)
-	}
-	return c
-}
-
-func (c *xctx) rank(x xnode) int {
+func (x *xnav) NodeType() xpath.NodeType {
 	switch {
-	case x.root:
-		return 0
+	case x.n == nil:
+		return xpath.RootNode
 	case x.attr >= 0:
-		return c.order[x.n]*1000 + 1 + x.attr
+		return xpath.AttributeNode
 	case x.text:
-		return c.order[x.n]*1000 + 999
+		return xpath.TextNode
 	}
-	return c.order[x.n] * 1000
+	return xpath.ElementNode
 }
 
-func (c *xctx) sortNodes(ns []xnode) []xnode {
-	seen := make(map[xnode]bool, len(ns))
-	out := ns[:0:0]
-	for _, n := range ns {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return c.rank(out[i]) < c.rank(out[j]) })
-	return out
-}
-
-func (c *xctx) children(x xnode) []*twiml.Node {
+func (x *xnav) name() string {
 	switch {
-	case x.root:
-		if c.doc == nil || c.doc.Root == nil {
-			return nil
-		}
-		return []*twiml.Node{c.doc.Root}
-	case x.attr >= 0 || x.text:
-		return nil
+	case x.n == nil || x.text:
+		return ""
+	case x.attr >= 0:
+		return x.n.Attrs[x.attr].Name
 	}
-	return x.n.Children
+	return x.n.Name
 }
 
-func (c *xctx) stringOf(x xnode) string {
+// LocalName and Prefix split names written with a prefix (xml:lang).
+func (x *xnav) LocalName() string {
+	n := x.name()
+	if i := strings.IndexByte(n, ':'); i >= 0 {
+		return n[i+1:]
+	}
+	return n
+}
+
+func (x *xnav) Prefix() string {
+	n := x.name()
+	if i := strings.IndexByte(n, ':'); i >= 0 {
+		return n[:i]
+	}
+	return ""
+}
+
+// Value is the string value with TwiML's text rules: a <Say>'s is its
+// spoken text (the parser has already joined the text of its SSML
+// children and collapsed whitespace), a leaf element's its text, any
+// other element's the non-empty values of its text and children joined
+// with single spaces.
+func (x *xnav) Value() string {
 	switch {
-	case x.root:
-		if c.doc == nil || c.doc.Root == nil {
+	case x.n == nil:
+		if x.d.doc == nil || x.d.doc.Root == nil {
 			return ""
 		}
-		return elemString(c.doc.Root)
+		return x.d.elemString(x.d.doc.Root)
 	case x.attr >= 0:
 		return x.n.Attrs[x.attr].Value
 	case x.text:
 		return x.n.Text
 	}
-	return elemString(x.n)
+	return x.d.elemString(x.n)
 }
 
-func elemString(n *twiml.Node) string {
+// elemString walks the subtree, charging each node to the budget: an
+// expression that asks for the string value of the root once per node is
+// as quadratic as one that walks the document once per node.
+func (d *xdoc) elemString(n *twiml.Node) string {
+	if !d.charge(1) {
+		return ""
+	}
 	if n.Name == "Say" || len(n.Children) == 0 {
 		return n.Text
 	}
@@ -181,710 +430,178 @@ func elemString(n *twiml.Node) string {
 		parts = append(parts, n.Text)
 	}
 	for _, ch := range n.Children {
-		if s := elemString(ch); s != "" {
+		if s := d.elemString(ch); s != "" {
 			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, " ")
 }
 
-func (c *xctx) nameOf(x xnode) string {
-	switch {
-	case x.root, x.text:
-		return ""
-	case x.attr >= 0:
-		return x.n.Attrs[x.attr].Name
-	}
-	return x.n.Name
-}
+func (x *xnav) Copy() xpath.NodeNavigator { return x.clone() }
 
-// ---- values ----
+func (x *xnav) MoveToRoot() { x.n, x.attr, x.text = nil, -1, false }
 
-type xval struct {
-	kind  byte // 'n' node set, 's' string, 'f' number, 'b' boolean
-	nodes []xnode
-	s     string
-	f     float64
-	b     bool
-}
-
-func (c *xctx) value(v xval) XValue {
-	switch v.kind {
-	case 'n':
-		out := XValue{IsSet: true}
-		for _, n := range v.nodes {
-			out.Nodes = append(out.Nodes, c.stringOf(n))
-		}
-		return out
-	case 'f':
-		return XValue{Num: v.f, IsNum: true}
-	case 'b':
-		return XValue{Bool: v.b, IsBool: true}
-	}
-	return XValue{Str: v.s}
-}
-
-func (c *xctx) str(v xval) string {
-	switch v.kind {
-	case 'n':
-		if len(v.nodes) == 0 {
-			return ""
-		}
-		return c.stringOf(v.nodes[0])
-	case 'f':
-		return formatNum(v.f)
-	case 'b':
-		return strconv.FormatBool(v.b)
-	}
-	return v.s
-}
-
-func (c *xctx) num(v xval) float64 {
-	switch v.kind {
-	case 'f':
-		return v.f
-	case 'b':
-		if v.b {
-			return 1
-		}
-		return 0
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(c.str(v)), 64)
-	if err != nil {
-		return math.NaN()
-	}
-	return f
-}
-
-func (c *xctx) boolean(v xval) bool {
-	switch v.kind {
-	case 'n':
-		return len(v.nodes) > 0
-	case 'f':
-		return v.f != 0 && !math.IsNaN(v.f)
-	case 'b':
-		return v.b
-	}
-	return v.s != ""
-}
-
-func formatNum(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatInt(int64(f), 10)
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-// ---- expressions ----
-
-type xexpr interface {
-	eval(c *xctx, ctx xnode, pos, size int) xval
-}
-
-type xlit struct{ s string }
-
-func (e xlit) eval(*xctx, xnode, int, int) xval { return xval{kind: 's', s: e.s} }
-
-type xnum struct{ f float64 }
-
-func (e xnum) eval(*xctx, xnode, int, int) xval { return xval{kind: 'f', f: e.f} }
-
-type xbin struct {
-	op   string
-	l, r xexpr
-}
-
-func (e xbin) eval(c *xctx, ctx xnode, pos, size int) xval {
-	switch e.op {
-	case "or":
-		return xval{kind: 'b', b: c.boolean(e.l.eval(c, ctx, pos, size)) || c.boolean(e.r.eval(c, ctx, pos, size))}
-	case "and":
-		return xval{kind: 'b', b: c.boolean(e.l.eval(c, ctx, pos, size)) && c.boolean(e.r.eval(c, ctx, pos, size))}
-	case "|":
-		l, r := e.l.eval(c, ctx, pos, size), e.r.eval(c, ctx, pos, size)
-		return xval{kind: 'n', nodes: c.sortNodes(append(append([]xnode{}, l.nodes...), r.nodes...))}
-	}
-	return xval{kind: 'b', b: c.compare(e.op, e.l.eval(c, ctx, pos, size), e.r.eval(c, ctx, pos, size))}
-}
-
-func (c *xctx) compare(op string, l, r xval) bool {
-	if l.kind == 'n' || r.kind == 'n' {
-		if l.kind != 'n' {
-			l, r = r, l
-			op = flip(op)
-		}
-		if r.kind == 'b' {
-			return cmpAtoms(op, xval{kind: 'b', b: c.boolean(l)}, r, c)
-		}
-		for _, n := range l.nodes {
-			a := xval{kind: 's', s: c.stringOf(n)}
-			if r.kind == 'n' {
-				for _, m := range r.nodes {
-					if cmpAtoms(op, a, xval{kind: 's', s: c.stringOf(m)}, c) {
-						return true
-					}
-				}
-				continue
-			}
-			if cmpAtoms(op, a, r, c) {
-				return true
-			}
-		}
+func (x *xnav) MoveToParent() bool {
+	if !x.d.charge(1) {
 		return false
 	}
-	return cmpAtoms(op, l, r, c)
-}
-
-func flip(op string) string {
-	switch op {
-	case "<":
-		return ">"
-	case ">":
-		return "<"
-	case "<=":
-		return ">="
-	case ">=":
-		return "<="
-	}
-	return op
-}
-
-func cmpAtoms(op string, l, r xval, c *xctx) bool {
-	switch op {
-	case "=", "!=":
-		var eq bool
-		switch {
-		case l.kind == 'b' || r.kind == 'b':
-			eq = c.boolean(l) == c.boolean(r)
-		case l.kind == 'f' || r.kind == 'f':
-			eq = c.num(l) == c.num(r)
-		default:
-			eq = c.str(l) == c.str(r)
-		}
-		return eq == (op == "=")
-	}
-	a, b := c.num(l), c.num(r)
-	switch op {
-	case "<":
-		return a < b
-	case ">":
-		return a > b
-	case "<=":
-		return a <= b
-	}
-	return a >= b
-}
-
-type xcall struct {
-	name string
-	args []xexpr
-}
-
-// xfuncs lists the functions and their argument counts (min, max).
-var xfuncs = map[string][2]int{
-	"count": {1, 1}, "contains": {2, 2}, "starts-with": {2, 2}, "ends-with": {2, 2},
-	"not": {1, 1}, "last": {0, 0}, "position": {0, 0}, "string": {0, 1},
-	"normalize-space": {0, 1}, "name": {0, 1}, "boolean": {1, 1}, "number": {0, 1},
-	"true": {0, 0}, "false": {0, 0},
-}
-
-func (e xcall) eval(c *xctx, ctx xnode, pos, size int) xval {
-	arg := func(i int) xval { return e.args[i].eval(c, ctx, pos, size) }
-	self := xval{kind: 'n', nodes: []xnode{ctx}}
-	argOrSelf := func() xval {
-		if len(e.args) == 0 {
-			return self
-		}
-		return arg(0)
-	}
-	switch e.name {
-	case "count":
-		return xval{kind: 'f', f: float64(len(arg(0).nodes))}
-	case "contains":
-		return xval{kind: 'b', b: strings.Contains(c.str(arg(0)), c.str(arg(1)))}
-	case "starts-with":
-		return xval{kind: 'b', b: strings.HasPrefix(c.str(arg(0)), c.str(arg(1)))}
-	case "ends-with":
-		return xval{kind: 'b', b: strings.HasSuffix(c.str(arg(0)), c.str(arg(1)))}
-	case "not":
-		return xval{kind: 'b', b: !c.boolean(arg(0))}
-	case "last":
-		return xval{kind: 'f', f: float64(size)}
-	case "position":
-		return xval{kind: 'f', f: float64(pos)}
-	case "string":
-		return xval{kind: 's', s: c.str(argOrSelf())}
-	case "normalize-space":
-		return xval{kind: 's', s: strings.Join(strings.Fields(c.str(argOrSelf())), " ")}
-	case "name":
-		v := argOrSelf()
-		if len(v.nodes) == 0 {
-			return xval{kind: 's'}
-		}
-		return xval{kind: 's', s: c.nameOf(v.nodes[0])}
-	case "boolean":
-		return xval{kind: 'b', b: c.boolean(arg(0))}
-	case "number":
-		return xval{kind: 'f', f: c.num(argOrSelf())}
-	case "true":
-		return xval{kind: 'b', b: true}
-	}
-	return xval{kind: 'b', b: false}
-}
-
-// axes of a location step
-const (
-	axisChild = iota
-	axisDescendantOrSelf
-	axisAttr
-	axisSelf
-	axisParent
-	axisText
-	axisNode // node(): child elements and text
-)
-
-type xstep struct {
-	axis  int
-	name  string // "" or "*" = any
-	preds []xexpr
-}
-
-type xpath struct {
-	abs        bool
-	start      xexpr   // a filter expression the path continues from, or nil
-	startPreds []xexpr // predicates on the whole of start: (//Say)[2]
-	steps      []xstep
-}
-
-func (e xpath) eval(c *xctx, ctx xnode, pos, size int) xval {
-	var cur []xnode
 	switch {
-	case e.start != nil:
-		v := e.start.eval(c, ctx, pos, size)
-		if v.kind != 'n' {
-			return v
-		}
-		cur = v.nodes
-		for _, p := range e.startPreds {
-			cur = c.filter(p, cur)
-		}
-	case e.abs:
-		cur = []xnode{xroot}
-	default:
-		cur = []xnode{ctx}
+	case x.n == nil:
+		return false
+	case x.attr >= 0 || x.text:
+		x.attr, x.text = -1, false
+		return true
 	}
-	for _, st := range e.steps {
-		var next []xnode
-		for _, n := range cur {
-			cands := c.axis(st, n)
-			for _, p := range st.preds {
-				cands = c.filter(p, cands)
-			}
-			next = append(next, cands...)
-		}
-		cur = c.sortNodes(next)
-	}
-	return xval{kind: 'n', nodes: cur}
+	x.n = x.d.info[x.n].parent // nil for <Response>: the root
+	return true
 }
 
-func (c *xctx) axis(st xstep, n xnode) []xnode {
-	any := st.name == "" || st.name == "*"
-	var out []xnode
-	switch st.axis {
-	case axisSelf:
-		return []xnode{n}
-	case axisParent:
-		switch {
-		case n.root:
-			return nil
-		case n.attr >= 0 || n.text:
-			return []xnode{elem(n.n)}
-		}
-		if p, ok := c.parent[n.n]; ok {
-			return []xnode{elem(p)}
-		}
-		return []xnode{xroot}
-	case axisDescendantOrSelf:
-		var walk func(x xnode)
-		walk = func(x xnode) {
-			out = append(out, x)
-			for _, ch := range c.children(x) {
-				walk(elem(ch))
-			}
-		}
-		walk(n)
-		return out
-	case axisAttr:
-		if n.root || n.attr >= 0 || n.text {
-			return nil
-		}
-		for i, a := range n.n.Attrs {
-			if any || a.Name == st.name {
-				out = append(out, xnode{n: n.n, attr: i})
-			}
-		}
-		return out
-	case axisText:
-		if n.root || n.attr >= 0 || n.text || n.n.Text == "" {
-			return nil
-		}
-		return []xnode{{n: n.n, attr: -1, text: true}}
-	case axisNode:
-		if !n.root && n.attr < 0 && !n.text && n.n.Text != "" {
-			out = append(out, xnode{n: n.n, attr: -1, text: true})
-		}
-		for _, ch := range c.children(n) {
-			out = append(out, elem(ch))
-		}
-		return c.sortNodes(out)
+func (x *xnav) MoveToNextAttribute() bool {
+	if !x.d.charge(1) || x.n == nil || x.text || x.attr+1 >= len(x.n.Attrs) {
+		return false
 	}
-	for _, ch := range c.children(n) {
-		if any || ch.Name == st.name {
-			out = append(out, elem(ch))
-		}
-	}
-	return out
+	x.attr++
+	return true
 }
 
-func (c *xctx) filter(p xexpr, ns []xnode) []xnode {
-	var out []xnode
-	for i, n := range ns {
-		v := p.eval(c, n, i+1, len(ns))
-		keep := false
-		if v.kind == 'f' {
-			keep = v.f == float64(i+1)
-		} else {
-			keep = c.boolean(v)
+func (x *xnav) children() []*twiml.Node {
+	if x.n == nil {
+		if x.d.doc == nil || x.d.doc.Root == nil {
+			return nil
 		}
-		if keep {
+		return []*twiml.Node{x.d.doc.Root}
+	}
+	return x.n.Children
+}
+
+func (x *xnav) MoveToChild() bool {
+	if !x.d.charge(1) || x.attr >= 0 || x.text {
+		return false
+	}
+	if x.n != nil && x.n.Text != "" {
+		x.text = true
+		return true
+	}
+	ch := x.children()
+	if len(ch) == 0 {
+		return false
+	}
+	x.n = ch[0]
+	return true
+}
+
+// siblings are the children of x's parent, and x's index among them.
+func (x *xnav) siblings() ([]*twiml.Node, int) {
+	inf := x.d.info[x.n]
+	if inf.parent == nil {
+		return []*twiml.Node{x.d.doc.Root}, 0
+	}
+	return inf.parent.Children, inf.index
+}
+
+func (x *xnav) MoveToFirst() bool {
+	if !x.d.charge(1) || x.n == nil || x.attr >= 0 || x.text {
+		return false
+	}
+	inf := x.d.info[x.n]
+	if inf.parent != nil && inf.parent.Text != "" {
+		x.n, x.text = inf.parent, true
+		return true
+	}
+	sib, _ := x.siblings()
+	x.n = sib[0]
+	return true
+}
+
+func (x *xnav) MoveToNext() bool {
+	if !x.d.charge(1) || x.n == nil || x.attr >= 0 {
+		return false
+	}
+	if x.text {
+		if len(x.n.Children) == 0 {
+			return false
+		}
+		x.n, x.text = x.n.Children[0], false
+		return true
+	}
+	sib, i := x.siblings()
+	if i+1 >= len(sib) {
+		return false
+	}
+	x.n = sib[i+1]
+	return true
+}
+
+func (x *xnav) MoveToPrevious() bool {
+	if !x.d.charge(1) || x.n == nil || x.attr >= 0 || x.text {
+		return false
+	}
+	sib, i := x.siblings()
+	if i > 0 {
+		x.n = sib[i-1]
+		return true
+	}
+	if p := x.d.info[x.n].parent; p != nil && p.Text != "" {
+		x.n, x.text = p, true
+		return true
+	}
+	return false
+}
+
+func (x *xnav) MoveTo(other xpath.NodeNavigator) bool {
+	o, ok := other.(*xnav)
+	if !ok || o.d != x.d || !x.d.charge(1) {
+		return false
+	}
+	*x = *o
+	return true
+}
+
+// ---- document order ----
+
+type xkey struct {
+	n    *twiml.Node
+	attr int
+	text bool
+}
+
+// order places a node in document order: the element's preorder number,
+// then the element before its attributes (in the order written) before
+// its text, which comes before its child elements.
+func (d *xdoc) order(x *xnav) [3]int {
+	pre := 0
+	if x.n != nil {
+		pre = d.info[x.n].pre
+	}
+	switch {
+	case x.attr >= 0:
+		return [3]int{pre, 1, x.attr}
+	case x.text:
+		return [3]int{pre, 2, 0}
+	}
+	return [3]int{pre, 0, 0}
+}
+
+// sortNodes puts a node set in document order without duplicates: antchfx
+// returns a union as left then right.
+func (d *xdoc) sortNodes(ns []*xnav) []*xnav {
+	seen := make(map[xkey]bool, len(ns))
+	out := ns[:0]
+	for _, n := range ns {
+		k := xkey{n.n, n.attr, n.text}
+		if !seen[k] {
+			seen[k] = true
 			out = append(out, n)
 		}
 	}
+	slices.SortFunc(out, func(a, b *xnav) int {
+		oa, ob := d.order(a), d.order(b)
+		for i := range oa {
+			if oa[i] != ob[i] {
+				return oa[i] - ob[i]
+			}
+		}
+		return 0
+	})
 	return out
-}
-
-// ---- lexer ----
-
-type xtok struct {
-	kind byte // 'n' name, 's' string literal, 'f' number, 'o' operator/punctuation
-	text string
-	pos  int
-}
-
-func xlex(src string) ([]xtok, error) {
-	var toks []xtok
-	for i := 0; i < len(src); {
-		ch := src[i]
-		switch {
-		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
-			i++
-		case ch == '\'' || ch == '"':
-			j := strings.IndexByte(src[i+1:], ch)
-			if j < 0 {
-				return nil, fmt.Errorf("unterminated string at offset %d", i)
-			}
-			toks = append(toks, xtok{'s', src[i+1 : i+1+j], i})
-			i += j + 2
-		case ch >= '0' && ch <= '9' || (ch == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9'):
-			j := i
-			for j < len(src) && (src[j] >= '0' && src[j] <= '9' || src[j] == '.') {
-				j++
-			}
-			toks = append(toks, xtok{'f', src[i:j], i})
-			i = j
-		case isNameByte(ch, true):
-			j := i
-			for j < len(src) && (isNameByte(src[j], false) || src[j] == '-' || src[j] == '.' || src[j] == ':') {
-				j++
-			}
-			toks = append(toks, xtok{'n', src[i:j], i})
-			i = j
-		default:
-			for _, op := range []string{"//", "..", "!=", "<=", ">=", "/", ".", "[", "]", "(", ")", "@", ",", "=", "<", ">", "|", "*"} {
-				if strings.HasPrefix(src[i:], op) {
-					toks = append(toks, xtok{'o', op, i})
-					i += len(op)
-					goto next
-				}
-			}
-			return nil, fmt.Errorf("unexpected %q at offset %d", string(ch), i)
-		next:
-		}
-	}
-	return toks, nil
-}
-
-// ---- parser ----
-
-type xparser struct {
-	toks []xtok
-	i    int
-	src  string
-}
-
-func (p *xparser) peek() xtok {
-	if p.i < len(p.toks) {
-		return p.toks[p.i]
-	}
-	return xtok{}
-}
-
-func (p *xparser) peekAt(k int) xtok {
-	if p.i+k < len(p.toks) {
-		return p.toks[p.i+k]
-	}
-	return xtok{}
-}
-
-func (p *xparser) isOp(s string) bool {
-	t := p.peek()
-	return t.kind == 'o' && t.text == s
-}
-
-func (p *xparser) errorf(format string, args ...any) error {
-	where := "at the end"
-	if p.i < len(p.toks) {
-		where = fmt.Sprintf("at offset %d", p.toks[p.i].pos)
-	}
-	return fmt.Errorf(format+" "+where, args...)
-}
-
-func (p *xparser) expect(s string) error {
-	if !p.isOp(s) {
-		return p.errorf("expected %q", s)
-	}
-	p.i++
-	return nil
-}
-
-func (p *xparser) expr() (xexpr, error) { return p.binary(0) }
-
-// levels of binary operators, loosest first
-var xlevels = [][]string{{"or"}, {"and"}, {"=", "!="}, {"<", ">", "<=", ">="}, {"|"}}
-
-func (p *xparser) binary(level int) (xexpr, error) {
-	if level == len(xlevels) {
-		return p.unary()
-	}
-	l, err := p.binary(level + 1)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		t := p.peek()
-		op := ""
-		for _, o := range xlevels[level] {
-			if (t.kind == 'o' || t.kind == 'n') && t.text == o {
-				op = o
-			}
-		}
-		if op == "" {
-			return l, nil
-		}
-		p.i++
-		r, err := p.binary(level + 1)
-		if err != nil {
-			return nil, err
-		}
-		l = xbin{op: op, l: l, r: r}
-	}
-}
-
-func (p *xparser) unary() (xexpr, error) {
-	t := p.peek()
-	switch {
-	case t.kind == 0:
-		return nil, p.errorf("expression ends too early")
-	case t.kind == 's':
-		p.i++
-		return xlit{t.text}, nil
-	case t.kind == 'f':
-		p.i++
-		f, err := strconv.ParseFloat(t.text, 64)
-		if err != nil {
-			return nil, fmt.Errorf("bad number %q", t.text)
-		}
-		return xnum{f}, nil
-	case t.kind == 'o' && t.text == "(":
-		p.i++
-		e, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expect(")"); err != nil {
-			return nil, err
-		}
-		return p.continuePath(e)
-	case t.kind == 'n' && p.peekAt(1).kind == 'o' && p.peekAt(1).text == "(" && t.text != "text" && t.text != "node":
-		return p.call()
-	}
-	return p.path()
-}
-
-func (p *xparser) call() (xexpr, error) {
-	name := p.peek()
-	arity, ok := xfuncs[name.text]
-	if !ok {
-		return nil, fmt.Errorf("unknown function %s() at offset %d", name.text, name.pos)
-	}
-	p.i += 2
-	var args []xexpr
-	for !p.isOp(")") {
-		if len(args) > 0 {
-			if err := p.expect(","); err != nil {
-				return nil, err
-			}
-		}
-		a, err := p.expr()
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, a)
-	}
-	p.i++
-	if len(args) < arity[0] || len(args) > arity[1] {
-		return nil, fmt.Errorf("%s() takes %s, not %d", name.text, arityText(arity), len(args))
-	}
-	return p.continuePath(xcall{name: name.text, args: args})
-}
-
-func arityText(a [2]int) string {
-	switch {
-	case a[0] == a[1] && a[0] == 1:
-		return "1 argument"
-	case a[0] == a[1]:
-		return fmt.Sprintf("%d arguments", a[0])
-	}
-	return fmt.Sprintf("%d to %d arguments", a[0], a[1])
-}
-
-// continuePath handles a filter expression followed by predicates or a path: (//Say)[1], (...)/@voice.
-func (p *xparser) continuePath(e xexpr) (xexpr, error) {
-	if !p.isOp("[") && !p.isOp("/") && !p.isOp("//") {
-		return e, nil
-	}
-	path := xpath{start: e}
-	if p.isOp("[") {
-		var st xstep
-		if err := p.predicates(&st); err != nil {
-			return nil, err
-		}
-		path.startPreds = st.preds
-	}
-	if p.isOp("/") || p.isOp("//") {
-		if err := p.relative(&path, true); err != nil {
-			return nil, err
-		}
-	}
-	return path, nil
-}
-
-func (p *xparser) path() (xexpr, error) {
-	var path xpath
-	switch {
-	case p.isOp("/"):
-		p.i++
-		path.abs = true
-		if !p.startsStep() {
-			return path, nil
-		}
-	case p.isOp("//"):
-		p.i++
-		path.abs = true
-		path.steps = append(path.steps, xstep{axis: axisDescendantOrSelf})
-	}
-	if err := p.relative(&path, false); err != nil {
-		return nil, err
-	}
-	return path, nil
-}
-
-func (p *xparser) startsStep() bool {
-	t := p.peek()
-	return t.kind == 'n' || (t.kind == 'o' && (t.text == "." || t.text == ".." || t.text == "@" || t.text == "*"))
-}
-
-// relative parses step (/ step | // step)*; leadingSep says a separator comes first.
-func (p *xparser) relative(path *xpath, leadingSep bool) error {
-	if !leadingSep {
-		if err := p.step(path); err != nil {
-			return err
-		}
-	}
-	for p.isOp("/") || p.isOp("//") {
-		if p.isOp("//") {
-			path.steps = append(path.steps, xstep{axis: axisDescendantOrSelf})
-		}
-		p.i++
-		if err := p.step(path); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *xparser) step(path *xpath) error {
-	t := p.peek()
-	var st xstep
-	switch {
-	case t.kind == 'o' && t.text == ".":
-		p.i++
-		path.steps = append(path.steps, xstep{axis: axisSelf})
-		return nil
-	case t.kind == 'o' && t.text == "..":
-		p.i++
-		path.steps = append(path.steps, xstep{axis: axisParent})
-		return nil
-	case t.kind == 'o' && t.text == "@":
-		p.i++
-		n := p.peek()
-		if n.kind != 'n' && !(n.kind == 'o' && n.text == "*") {
-			return p.errorf("expected an attribute name after @")
-		}
-		p.i++
-		st = xstep{axis: axisAttr, name: n.text}
-	case t.kind == 'o' && t.text == "*":
-		p.i++
-		st = xstep{axis: axisChild, name: "*"}
-	case t.kind == 'n' && (t.text == "text" || t.text == "node") && p.peekAt(1).text == "(":
-		p.i += 2
-		if err := p.expect(")"); err != nil {
-			return err
-		}
-		st = xstep{axis: axisText}
-		if t.text == "node" {
-			st.axis = axisNode
-		}
-	case t.kind == 'n':
-		if strings.Contains(t.text, "::") {
-			return p.errorf("axes (%s) are not supported; use / // @ . ..", t.text)
-		}
-		p.i++
-		st = xstep{axis: axisChild, name: t.text}
-	default:
-		if t.kind == 0 {
-			return p.errorf("expected a step (a name, *, @attr, text(), . or ..)")
-		}
-		return p.errorf("unexpected %q", t.text)
-	}
-	if err := p.predicates(&st); err != nil {
-		return err
-	}
-	path.steps = append(path.steps, st)
-	return nil
-}
-
-func (p *xparser) predicates(st *xstep) error {
-	for p.isOp("[") {
-		p.i++
-		e, err := p.expr()
-		if err != nil {
-			return err
-		}
-		if err := p.expect("]"); err != nil {
-			return err
-		}
-		st.preds = append(st.preds, e)
-	}
-	return nil
 }
