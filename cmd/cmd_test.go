@@ -1,28 +1,18 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/callsim/callsim/demoapp"
 )
 
-// run executes callsim in-process with a clean environment and config dir.
-func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = Execute(args, strings.NewReader(""), &out, &errOut)
-	return code, out.String(), errOut.String()
-}
-
 func TestDemoEndToEnd(t *testing.T) {
-	cleanEnv(t)
-	code, out, errOut := run(t, "demo", "--seed", "1")
+	t.Parallel()
+	c := newCLI(t)
+	code, out, errOut := c.run("", "demo", "--seed", "1")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -37,13 +27,14 @@ func TestDemoEndToEnd(t *testing.T) {
 }
 
 func TestInboundJSONRedactsToken(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	const token = "supersecret-token-value"
 	app := &demoapp.App{AuthToken: token}
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()
-	t.Setenv("TWILIO_AUTH_TOKEN", token)
-	code, out, errOut := run(t, "inbound", "--url", srv.URL+"/voice?key="+token, "--digits", "9", "--json", "--verbose", "--seed", "4")
+	c.env["TWILIO_AUTH_TOKEN"] = token
+	code, out, errOut := c.run("", "inbound", "--url", srv.URL+"/voice?key="+token, "--digits", "9", "--json", "--verbose", "--seed", "4")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -72,10 +63,11 @@ func TestInboundJSONRedactsToken(t *testing.T) {
 }
 
 func TestEndpointFailureExits1(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	srv := httptest.NewServer(nil) // 404 for everything
 	defer srv.Close()
-	code, out, _ := run(t, "outbound", "--url", srv.URL+"/voice", "--to", "+14155551212")
+	code, out, _ := c.run("", "outbound", "--url", srv.URL+"/voice", "--to", "+14155551212")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, out)
 	}
@@ -85,7 +77,8 @@ func TestEndpointFailureExits1(t *testing.T) {
 }
 
 func TestBadInputExits2WithOneLine(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	tests := []struct {
 		args []string
 		want string
@@ -94,16 +87,16 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{[]string{"inbound", "--url", "ftp://x/voice"}, "callsim: --url: \"ftp://x/voice\" is not an http:// or https:// URL"},
 		{[]string{"inbound", "--url", "http://x/voice", "--from", "123"}, "callsim: --from: not a valid phone number: 123"},
 		{[]string{"outbound", "--url", "http://x/voice", "--dial-status", "maybe"}, "callsim: --dial-status: unknown dial status \"maybe\" (allowed: answered, busy, failed, no-answer, answered-machine, answered-human, hangup-machine)"},
-		{[]string{"inbound", "--url", "http://x/voice", "--timeout", "soon"}, "callsim: --timeout: \"soon\" is not a duration (examples: 3s, 1500ms)"},
+		{[]string{"inbound", "--url", "http://x/voice", "--timeout", "soon"}, `callsim: invalid value "soon" for --timeout: want a duration such as 3s or 1500ms`},
 		{[]string{"inbound", "--url", "http://x/voice", "--api-version", "2099"}, "callsim: --api-version: unknown API version \"2099\" (allowed: 2010-04-01, legacy)"},
-		{[]string{"inbound", "--url", "http://x/voice", "--param", "novalue"}, "callsim: --param \"novalue\": want Key=Value"},
+		{[]string{"inbound", "--url", "http://x/voice", "--param", "novalue"}, `callsim: invalid value "novalue" for --param: want Key=Value`},
 		{[]string{"inbound", "--url", "http://x/voice", "--dial-outcome", "maybe"}, "callsim: --dial-outcome: unknown dial outcome \"maybe\""},
 		{[]string{"inbound", "--url", "http://x/voice", "--method", "PUT"}, "callsim: --method: must be GET or POST"},
 		{[]string{"inbound", "--url", "http://x/voice", "--nope"}, "callsim: unknown flag: --nope"},
-		{[]string{"inbound", "--url", "http://x/voice", "--color", "pink"}, "callsim: --color: must be auto, always or never"},
+		{[]string{"inbound", "--url", "http://x/voice", "--color", "pink"}, `callsim: invalid value "pink" for --color: want auto, always or never`},
 	}
 	for _, tt := range tests {
-		code, out, errOut := run(t, tt.args...)
+		code, out, errOut := c.run("", tt.args...)
 		if code != 2 {
 			t.Errorf("%v: exit %d, want 2", tt.args, code)
 		}
@@ -114,10 +107,11 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 }
 
 func TestConfigPrecedence(t *testing.T) {
-	cleanEnv(t)
-	os.WriteFile("callsim.yaml", []byte("url: http://from-file/voice\ntimeout: 4s\nauth_token: file-token-123\napi_version: 2010-04-01\n"), 0o644)
-	t.Setenv("CALLSIM_TIMEOUT", "6s")
-	code, out, errOut := run(t, "config", "--timeout", "8s")
+	t.Parallel()
+	c := newCLI(t)
+	c.write("callsim.yaml", "url: http://from-file/voice\ntimeout: 4s\nauth_token: file-token-123\napi_version: 2010-04-01\n")
+	c.env["CALLSIM_TIMEOUT"] = "6s"
+	code, out, errOut := c.run("", "config", "--timeout", "8s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -141,37 +135,39 @@ func TestConfigPrecedence(t *testing.T) {
 	if strings.Contains(out, "file-token-123") {
 		t.Error("token printed")
 	}
-	code, out, _ = run(t, "config", "--json")
+	code, out, _ = c.run("", "config", "--json")
 	if code != 0 || !strings.Contains(out, `"source": "CALLSIM_TIMEOUT"`) {
 		t.Errorf("env should beat the file for timeout:\n%s", out)
 	}
 }
 
 func TestBadConfigFileNamesTheFile(t *testing.T) {
-	cleanEnv(t)
-	os.WriteFile("callsim.yaml", []byte("url: [oops\n"), 0o644)
-	code, _, errOut := run(t, "config")
+	t.Parallel()
+	c := newCLI(t)
+	c.write("callsim.yaml", "url: [oops\n")
+	code, _, errOut := c.run("", "config")
 	if code != 2 || !strings.HasPrefix(errOut, "callsim: callsim.yaml:") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
-	os.WriteFile("callsim.yaml", []byte("urll: http://x\n"), 0o644)
-	code, _, errOut = run(t, "config")
+	c.write("callsim.yaml", "urll: http://x\n")
+	code, _, errOut = c.run("", "config")
 	if code != 2 || !strings.Contains(errOut, `unknown setting "urll"`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
-	os.WriteFile(filepath.Join("callsim.yaml"), []byte("timeout: never\nurl: http://x/voice\n"), 0o644)
-	code, _, errOut = run(t, "inbound")
-	if code != 2 || !strings.HasPrefix(errOut, "callsim: callsim.yaml: timeout: \"never\" is not a duration") {
+	c.write("callsim.yaml", "timeout: never\nurl: http://x/voice\n")
+	code, _, errOut = c.run("", "inbound")
+	if code != 2 || errOut != "callsim: invalid value \"never\" for timeout in callsim.yaml: want a duration such as 3s or 1500ms\n" {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
 
 func TestDryRunSendsNothing(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	app := &demoapp.App{}
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()
-	code, out, errOut := run(t, "inbound", "--url", srv.URL+"/voice", "--dry-run", "--auth-token", "tok-123456", "--method", "GET")
+	code, out, errOut := c.run("", "inbound", "--url", srv.URL+"/voice", "--dry-run", "--auth-token", "tok-123456", "--method", "GET")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
