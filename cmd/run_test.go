@@ -17,20 +17,6 @@ import (
 	"github.com/callsim/callsim/scenarios"
 )
 
-// examplesDir is the repository's scenarios/ folder.
-func examplesDir(t *testing.T) string {
-	t.Helper()
-	wd, _ := os.Getwd()
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "scenarios")
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test")
-		}
-	}
-}
-
 // counting serves h and counts the requests it gets.
 func counting(h http.Handler) (*httptest.Server, *atomic.Int64) {
 	var n atomic.Int64
@@ -43,8 +29,8 @@ func counting(h http.Handler) (*httptest.Server, *atomic.Int64) {
 
 // The repository's examples pass against the demo app, as in CI.
 func TestRunExamplesAgainstDemo(t *testing.T) {
-	examples := examplesDir(t)
 	t.Parallel()
+	examples := filepath.Join(repoRoot(t), "scenarios")
 	c := newCLI(t)
 	dir := c.dir
 	const token = "cli-demo-token-9f3a"
