@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callsim/callsim/demoapp"
 	"github.com/callsim/callsim/simulate/load"
@@ -243,5 +244,44 @@ func TestLoadUsageErrors(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
+	}
+}
+
+// The first Ctrl-C stops the load with a partial summary (exit 1).
+func TestLoadInterrupted(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(300 * time.Millisecond):
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, "<Response><Hangup/></Response>")
+	}))
+	defer srv.Close()
+	f, io := c.factory("")
+	sigs := make(chan os.Signal, 2)
+	f.Signals = func() (<-chan os.Signal, func()) { return sigs, func() {} }
+	f.Exit = func(code int) { t.Errorf("exit %d after one Ctrl-C", code) }
+	done := make(chan int)
+	go func() {
+		done <- Execute(f, []string{"load", "--url", srv.URL, "--calls", "1000", "--concurrency", "2", "--json"})
+	}()
+	<-arrived
+	sigs <- os.Interrupt
+	select {
+	case code := <-done:
+		sum := decodeSummary(t, io.Out.(interface{ String() string }).String())
+		if code != ExitFailed || !sum.Interrupted || sum.Calls.Started >= 1000 {
+			t.Errorf("exit %d, interrupted %t, %d calls started", code, sum.Interrupted, sum.Calls.Started)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("load did not stop on Ctrl-C")
 	}
 }
