@@ -87,37 +87,6 @@ steps:
     expect: {say: open every day}
 `
 
-func TestRunFailureExits1(t *testing.T) {
-	t.Parallel()
-	c := newCLI(t)
-	dir := c.dir
-	srv := httptest.NewServer((&demoapp.App{}).Handler())
-	defer srv.Close()
-	c.write(filepath.Join("scenarios", "a.yaml"), passing)
-	c.write(filepath.Join("scenarios", "b.yaml"), failing)
-	c.env["APP_URL"] = srv.URL
-	code, out, errOut := c.run("", "run") // default: ./scenarios
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
-	}
-	for _, want := range []string{
-		"✘ Wrong hours (" + filepath.Join(dir, "scenarios", "b.yaml") + ":1:1)",
-		"step 1 (press: \"3\") at " + filepath.Join(dir, "scenarios", "b.yaml") + ":4",
-		`expect.say at 5:14: no <Say> in this step matches "open every day"`,
-		"-want +got:",
-		`"We are open Monday to Friday, nine to five."`,
-		"transcript of the call:",
-		"1 passed, 1 failed",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	if errOut != "" {
-		t.Errorf("stderr: %s", errOut)
-	}
-}
-
 // Bad input: every problem of every file, exit 2, and not one request.
 func TestRunBadInputSendsNothing(t *testing.T) {
 	t.Parallel()

@@ -2,11 +2,14 @@ package cmd
 
 import (
 	"errors"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -31,6 +34,7 @@ const scriptToken = "script-demo-token-0c1d"
 //	go test ./cmd -run TestScripts -update
 func TestScripts(t *testing.T) {
 	t.Parallel()
+	repo := repoRoot(t)
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
@@ -41,10 +45,19 @@ func TestScripts(t *testing.T) {
 			env.Defer(srv.Close)
 			env.Setenv("DEMO_URL", srv.URL)
 			env.Setenv("DEMO_TOKEN", scriptToken)
-			return nil
+			// A free loopback port for a background `callsim demo --serve`.
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			env.Setenv("FREE_ADDR", ln.Addr().String())
+			ln.Close()
+			// The repository's example scenarios, as examples/.
+			return copyExamples(repo, filepath.Join(env.WorkDir, "examples"))
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":    cmdExits,
+			"waitport": cmdWaitPort,
 		},
 	})
 }
@@ -70,4 +83,44 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// cmdWaitPort is "waitport ADDR": wait (up to 10 s) until something listens
+// on ADDR, such as a background callsim demo --serve.
+func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitport ADDR")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", args[0], time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("nothing listens on %s: %v", args[0], err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func copyExamples(repo, dst string) error {
+	files, err := filepath.Glob(filepath.Join(repo, "scenarios", "*.yaml"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
