@@ -45,6 +45,9 @@ func TestScripts(t *testing.T) {
 			env.Defer(srv.Close)
 			env.Setenv("DEMO_URL", srv.URL)
 			env.Setenv("DEMO_TOKEN", scriptToken)
+			// Under -race, every callsim would otherwise wait a second on exit
+			// for reports from other goroutines; any race is still reported.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			// A free loopback port for a background `callsim demo --serve`.
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
