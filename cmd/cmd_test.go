@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/callsim/callsim/demoapp"
@@ -159,5 +161,32 @@ func TestDryRunSendsNothing(t *testing.T) {
 	}
 	if !strings.Contains(out, "curl -sS -X GET") || !strings.Contains(out, "X-Twilio-Signature: ") || strings.Contains(out, "tok-123456") {
 		t.Errorf("dry run output:\n%s", out)
+	}
+}
+
+type countingTransport struct {
+	n    atomic.Int64
+	base http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// Calls go through the factory's HTTP client when it has one.
+func TestCallUsesFactoryClient(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	srv := httptest.NewServer((&demoapp.App{}).Handler())
+	defer srv.Close()
+	tr := &countingTransport{base: srv.Client().Transport}
+	f, io := c.factory("")
+	f.HttpClient = func() *http.Client { return &http.Client{Transport: tr} }
+	if code := Execute(f, []string{"inbound", "--url", srv.URL + "/voice", "--digits", "3", "--seed", "2"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, io.ErrOut)
+	}
+	if n := tr.n.Load(); n < 3 {
+		t.Errorf("%d requests through the factory's client, want every request of the call", n)
 	}
 }

@@ -102,8 +102,9 @@ func (f *Factory) UserConfigDir() (string, bool) {
 		}
 		return "", false
 	}
-	if x := f.Getenv("XDG_CONFIG_HOME"); filepath.IsAbs(x) {
-		return x, true
+	if x := f.Getenv("XDG_CONFIG_HOME"); x != "" {
+		// As os.UserConfigDir: a relative XDG_CONFIG_HOME means none.
+		return x, filepath.IsAbs(x)
 	}
 	if h := f.Getenv("HOME"); h != "" {
 		return filepath.Join(h, ".config"), true
