@@ -63,7 +63,15 @@ func newRoot(f *cmdutil.Factory) *cobra.Command {
 		Short: "Play Twilio against your voice webhook, locally",
 		Long: `callsim makes the HTTP requests Twilio makes to a voice webhook (signed, with
 realistic call data), follows the TwiML your app returns like a real call would,
-and reports every request and response.`,
+and reports every request and response.
+
+Colour (--color auto): on when standard output is a terminal, off when
+NO_COLOR is set to a non-empty value or TERM=dumb; CALLSIM_COLOR and color:
+in the config file set the mode too, and --color wins over all.
+CALLSIM_FORCE_TTY=1 treats standard output and error as terminals.
+
+Exit codes: 0 ok, 1 the endpoint or a scenario failed (or Ctrl-C stopped a
+run), 2 bad usage or input, 130 a second Ctrl-C stopped callsim at once.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
