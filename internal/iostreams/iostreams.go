@@ -22,7 +22,7 @@ const (
 	ColorNever  ColorMode = "never"
 )
 
-// ColorModes lists the valid modes, for flag help and errors.
+// colorModes are the valid modes.
 var colorModes = []ColorMode{ColorAuto, ColorAlways, ColorNever}
 
 // ParseColorMode reads auto, always or never.
