@@ -1,169 +1,206 @@
 package cmd
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
-// callOptions is everything inbound, outbound and demo need to place a call.
-type callOptions struct {
-	spec        simulate.CallSpec
-	opts        simulate.Options
-	script      simulate.ScriptCaller
-	params      []string
-	seed        string
-	dryRun      bool
-	diagram     string
-	interactive bool
+// CallOptions is everything inbound, outbound and demo need to place a call.
+type CallOptions struct {
+	Common
+	// Interrupt watches Ctrl-C for the call (Factory.InterruptContext).
+	Interrupt func(context.Context) (context.Context, func())
+
+	Spec        simulate.CallSpec
+	Options     simulate.Options
+	Script      simulate.ScriptCaller
+	DryRun      bool
+	Diagram     string
+	Interactive bool
+}
+
+// callFlags are the raw values of the call flags, before the environment
+// and config file are layered under them.
+type callFlags struct {
+	url, method, from, to, dialStatus, apiVersion, authToken, accountSid, signingURL string
+	fallbackURL, fallbackMethod, statusCallback, statusCallbackMethod                string
+	statusEvents, params                                                             []string
+	timeout                                                                          time.Duration
+	maxSteps                                                                         int
+	seed                                                                             uint64
+	noGeo, noEnd, dryRun, interactive                                                bool
+	diagram                                                                          string
+	script                                                                           simulate.ScriptCaller
 }
 
 // addCallFlags registers the flags of one simulated call.
-func addCallFlags(c *cobra.Command, o *callOptions, dir simulate.Direction) {
+func addCallFlags(c *cobra.Command, o *callFlags, dir simulate.Direction) {
 	f := c.Flags()
-	f.String("url", "", "the voice webhook URL (http:// or https://)")
-	f.String("method", "POST", "HTTP method Twilio uses for the voice URL: POST or GET")
-	f.String("from", "", "caller number (inbound: the person calling; outbound: your caller ID); default: a fixture number")
-	f.String("to", "", "called number (inbound: your Twilio number; outbound: the number dialled); default: a fixture number")
+	f.StringVar(&o.url, "url", "", "the voice webhook URL (http:// or https://)")
+	f.StringVar(&o.method, "method", "POST", "HTTP method Twilio uses for the voice URL: POST or GET")
+	f.StringVar(&o.from, "from", "", "caller number (inbound: the person calling; outbound: your caller ID); default: a fixture number")
+	f.StringVar(&o.to, "to", "", "called number (inbound: your Twilio number; outbound: the number dialled); default: a fixture number")
 	if dir == simulate.Outbound {
-		f.String("dial-status", "answered", "result of the call attempt: "+strings.Join(simulate.DialStatuses, ", "))
+		f.StringVar(&o.dialStatus, "dial-status", "answered", "result of the call attempt: "+strings.Join(simulate.DialStatuses, ", "))
 	}
-	f.String("api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
-	f.String("auth-token", "", "sign requests with this auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
-	f.String("account-sid", "", "AccountSid to send (also TWILIO_ACCOUNT_SID); default: generated from the seed")
-	f.String("signing-url", "", "public URL to sign instead of --url (a tunnel or proxy in front of your app)")
-	f.String("timeout", "15s", "per-request timeout (Twilio's cap is 15s)")
+	f.StringVar(&o.apiVersion, "api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
+	f.StringVar(&o.authToken, "auth-token", "", "sign requests with this auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
+	f.StringVar(&o.accountSid, "account-sid", "", "AccountSid to send (also TWILIO_ACCOUNT_SID); default: generated from the seed")
+	f.StringVar(&o.signingURL, "signing-url", "", "public URL to sign instead of --url (a tunnel or proxy in front of your app)")
+	f.DurationVar(&o.timeout, "timeout", 15*time.Second, "per-request timeout (Twilio's cap is 15s)")
 	f.StringArrayVar(&o.params, "param", nil, "extra or overriding field Key=Value, on every request (repeatable)")
-	f.StringVar(&o.seed, "seed", "", "make every generated value reproducible (a whole number)")
-	f.Bool("no-geo", false, "leave out the City/State/Zip/Country fields")
-	f.Bool("no-end", false, "skip the end-of-call CallStatus=completed request")
+	f.Uint64Var(&o.seed, "seed", 0, "make every generated value reproducible (a whole number; default: random)")
+	f.BoolVar(&o.noGeo, "no-geo", false, "leave out the City/State/Zip/Country fields")
+	f.BoolVar(&o.noEnd, "no-end", false, "skip the end-of-call CallStatus=completed request")
 	f.BoolVar(&o.dryRun, "dry-run", false, "show the first request (with a curl line) and send nothing")
 	f.StringSliceVar(&o.script.Digits, "digits", nil, "keys pressed, one entry per <Gather>: --digits 1,2#")
 	f.StringArrayVar(&o.script.Speech, "speech", nil, "speech input, one per <Gather> that listens for speech (repeatable)")
 	f.IntVar(&o.script.RecordSeconds, "record-seconds", 5, "length of every <Record>ed message")
 	f.StringSliceVar(&o.script.DialOutcomes, "dial-outcome", nil, "outcome of each <Dial>: "+strings.Join(simulate.DialOutcomes, ", ")+" (default completed; the last repeats)")
 	f.BoolVar(&o.interactive, "interactive", false, "ask at the keyboard what the caller does at each prompt")
-	f.String("fallback-url", "", "request this URL with ErrorCode and ErrorUrl when the voice URL fails")
-	f.String("fallback-method", "POST", "method for --fallback-url")
-	f.String("status-callback", "", "send status callbacks to this URL")
-	f.String("status-callback-method", "POST", "method for --status-callback")
-	f.StringSlice("status-events", nil, "status callback events: initiated, ringing, answered, completed (default completed)")
-	f.String("max-steps", "100", "end the call after this many TwiML requests (loop guard)")
+	f.StringVar(&o.fallbackURL, "fallback-url", "", "request this URL with ErrorCode and ErrorUrl when the voice URL fails")
+	f.StringVar(&o.fallbackMethod, "fallback-method", "POST", "method for --fallback-url")
+	f.StringVar(&o.statusCallback, "status-callback", "", "send status callbacks to this URL")
+	f.StringVar(&o.statusCallbackMethod, "status-callback-method", "POST", "method for --status-callback")
+	f.StringSliceVar(&o.statusEvents, "status-events", nil, "status callback events: initiated, ringing, answered, completed (default completed)")
+	f.IntVar(&o.maxSteps, "max-steps", 100, "end the call after this many TwiML requests (loop guard)")
 	f.StringVar(&o.diagram, "diagram", "", "print the call as a diagram instead of the report: mermaid")
 }
 
-// resolve reads flags, environment and config file into the options.
-func (o *callOptions) resolve(c *cobra.Command, g *globals, dir simulate.Direction) (*settings, error) {
-	s, err := loadSettings(c, g)
+// seedOf is --seed, or a random seed when it is not given.
+func seedOf(c *cobra.Command, seed uint64) uint64 {
+	if c.Flags().Changed("seed") {
+		return seed
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// callOptions layers the environment and config file under the flags and
+// checks what simulate does not.
+func (o *callFlags) callOptions(f *cmdutil.Factory, c *cobra.Command, dir simulate.Direction, needURL bool) (*CallOptions, error) {
+	common, err := prepare(f, c)
 	if err != nil {
 		return nil, err
 	}
-	o.spec = simulate.CallSpec{
-		Direction:  dir,
-		APIVersion: s.String("api-version"),
-		From:       s.String("from"),
-		To:         s.String("to"),
-		AccountSid: s.String("account-sid"),
-		NoGeo:      s.Bool("no-geo"),
+	s := common.Settings
+	if o.timeout <= 0 {
+		return nil, cmdutil.InvalidValue(s.Origin("timeout"), o.timeout.String(), "want a positive duration such as 3s or 1500ms")
+	}
+	if o.maxSteps < 1 {
+		return nil, cmdutil.InvalidValue(s.Origin("max-steps"), strconv.Itoa(o.maxSteps), "want at least 1")
+	}
+	opts := &CallOptions{
+		Common:    common,
+		Interrupt: f.InterruptContext,
+		Spec: simulate.CallSpec{
+			Direction: dir, APIVersion: o.apiVersion, From: o.from, To: o.to,
+			AccountSid: o.accountSid, NoGeo: o.noGeo, Seed: seedOf(c, o.seed),
+		},
+		Options: simulate.Options{
+			URL:                  o.url,
+			Method:               strings.ToUpper(o.method),
+			SigningURL:           o.signingURL,
+			AuthToken:            o.authToken,
+			Timeout:              o.timeout,
+			FallbackURL:          o.fallbackURL,
+			FallbackMethod:       strings.ToUpper(o.fallbackMethod),
+			StatusCallback:       o.statusCallback,
+			StatusCallbackMethod: strings.ToUpper(o.statusCallbackMethod),
+			StatusEvents:         splitList(o.statusEvents),
+			NoEnd:                o.noEnd,
+			MaxSteps:             o.maxSteps,
+			HTTP:                 f.Client(),
+		},
+		Script:      o.script,
+		DryRun:      o.dryRun,
+		Diagram:     o.diagram,
+		Interactive: o.interactive,
+	}
+	if f.Now != nil {
+		opts.Options.Now = f.Now
 	}
 	if dir == simulate.Outbound {
-		o.spec.DialStatus = s.String("dial-status")
+		opts.Spec.DialStatus = o.dialStatus
 	}
-	if o.spec.Params, err = parsePairs(o.params, "--param"); err != nil {
+	if opts.Spec.Params, err = parsePairs(o.params, "--param"); err != nil {
 		return nil, err
 	}
-	if o.spec.Seed, err = seedFrom(o.seed); err != nil {
-		return nil, err
-	}
-	timeout, err := s.Duration("timeout")
-	if err != nil {
-		return nil, err
-	}
-	if timeout <= 0 {
-		return nil, s.bad("timeout", "must be positive")
-	}
-	maxSteps, err := s.Int("max-steps")
-	if err != nil {
-		return nil, err
-	}
-	if maxSteps < 1 {
-		return nil, s.bad("max-steps", "must be at least 1")
-	}
-	o.opts = simulate.Options{
-		URL:                  s.String("url"),
-		Method:               strings.ToUpper(s.String("method")),
-		SigningURL:           s.String("signing-url"),
-		AuthToken:            s.String("auth-token"),
-		Timeout:              timeout,
-		FallbackURL:          s.String("fallback-url"),
-		FallbackMethod:       strings.ToUpper(s.String("fallback-method")),
-		StatusCallback:       s.String("status-callback"),
-		StatusCallbackMethod: strings.ToUpper(s.String("status-callback-method")),
-		StatusEvents:         s.Strings("status-events"),
-		NoEnd:                s.Bool("no-end"),
-		MaxSteps:             maxSteps,
-	}
-	if o.opts.URL == "" && c.Name() != "demo" {
+	if needURL && o.url == "" {
 		return nil, usageErr("--url is required (the voice webhook to call, e.g. http://localhost:3000/voice)")
 	}
-	if err := o.script.Validate(); err != nil {
+	if err := opts.Script.Validate(); err != nil {
 		return nil, err
 	}
 	if o.diagram != "" && o.diagram != "mermaid" {
-		return nil, usageErr("--diagram %q: the supported diagram is mermaid", o.diagram)
+		return nil, cmdutil.InvalidValue("--diagram", o.diagram, "want mermaid")
 	}
-	return s, nil
+	return opts, nil
 }
 
-// place runs the call and prints the report; it returns the exit status.
-func (o *callOptions) place(c *cobra.Command, g *globals, io *IO, s *settings) error {
-	call, err := simulate.NewCall(o.spec)
-	if err != nil {
-		return s.flagError(err)
+// splitList reads a list given as repeated or comma-separated values.
+func splitList(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
 	}
-	colorOn, err := g.colorOn(io)
+	return out
+}
+
+// callRun places the call and prints the report.
+func callRun(ctx context.Context, o *CallOptions) error {
+	call, err := simulate.NewCall(o.Spec)
 	if err != nil {
-		return err
+		return o.flagError(err)
 	}
-	out := simulate.NewRedactor(io.Out, o.opts.AuthToken)
-	for _, u := range []string{o.opts.URL, o.opts.SigningURL, o.opts.FallbackURL, o.opts.StatusCallback} {
+	io := o.IO
+	out := simulate.NewRedactor(io.Out, o.Options.AuthToken)
+	for _, u := range []string{o.Options.URL, o.Options.SigningURL, o.Options.FallbackURL, o.Options.StatusCallback} {
 		out.AddURL(u)
 	}
-	if o.dryRun {
-		req, err := simulate.Preview(call, o.opts)
+	ropts := simulate.ReportOptions{Color: io.ColorEnabled(), Verbose: o.Verbose}
+	if o.DryRun {
+		req, err := simulate.Preview(call, o.Options)
 		if err != nil {
-			return s.flagError(err)
+			return o.flagError(err)
 		}
-		if g.json {
+		if o.JSON {
 			return simulate.WriteJSON(out, req)
 		}
-		return simulate.WritePreview(out, req, simulate.ReportOptions{Color: colorOn, Verbose: g.verbose})
+		return simulate.WritePreview(out, req, ropts)
 	}
-	if o.interactive {
-		o.opts.Caller = simulate.NewPromptCaller(io.In, io.ErrOut)
+	if o.Interactive {
+		o.Options.Caller = simulate.NewPromptCaller(io.In, io.ErrOut)
 	} else {
-		o.opts.Caller = &o.script
+		o.Options.Caller = &o.Script
 	}
-	ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt)
+	ctx, stop := o.Interrupt(ctx)
 	defer stop()
-	t, err := simulate.Run(ctx, call, o.opts)
+	t, err := simulate.Run(ctx, call, o.Options)
 	if err != nil {
-		return s.flagError(err)
+		return o.flagError(err)
 	}
 	switch {
-	case g.json:
+	case o.JSON:
 		err = simulate.WriteJSON(out, t)
-	case o.diagram == "mermaid":
+	case o.Diagram == "mermaid":
 		err = simulate.WriteMermaid(out, t)
 	default:
-		err = simulate.WriteText(out, t, simulate.ReportOptions{Color: colorOn, Verbose: g.verbose})
+		err = simulate.WriteText(out, t, ropts)
 	}
 	if err != nil {
 		return err
@@ -174,37 +211,44 @@ func (o *callOptions) place(c *cobra.Command, g *globals, io *IO, s *settings) e
 	return nil
 }
 
-func newCallCmd(io *IO, g *globals, dir simulate.Direction, use, short, example string) *cobra.Command {
-	o := &callOptions{}
+func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir simulate.Direction, use, short, example string) *cobra.Command {
+	var flags callFlags
 	c := &cobra.Command{
 		Use:     use,
 		Short:   short,
 		Example: example,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := o.resolve(c, g, dir)
+			opts, err := flags.callOptions(f, c, dir, true)
 			if err != nil {
 				return err
 			}
-			return o.place(c, g, io, s)
+			if runF != nil {
+				return runF(opts)
+			}
+			return callRun(c.Context(), opts)
 		},
 	}
-	addCallFlags(c, o, dir)
+	addCallFlags(c, &flags, dir)
 	return c
 }
 
-// seedFrom is --seed, or a random seed when it is not given.
-func seedFrom(raw string) (uint64, error) {
-	if raw != "" {
-		n, err := strconv.ParseUint(raw, 10, 64)
-		if err != nil {
-			return 0, usageErr("--seed %q: want a whole number", raw)
-		}
-		return n, nil
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	return binary.LittleEndian.Uint64(b[:]), nil
+// NewCmdInbound is `callsim inbound`.
+func NewCmdInbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Command {
+	return newCallCmd(f, runF, simulate.Inbound, "inbound --url URL",
+		"Simulate someone phoning your Twilio number",
+		`  callsim inbound --url http://localhost:3000/voice
+  callsim inbound --url http://localhost:3000/voice --digits 1 --auth-token $TWILIO_AUTH_TOKEN
+  callsim inbound --url http://localhost:3000/voice --api-version 2010-04-01 --method GET`)
+}
+
+// NewCmdOutbound is `callsim outbound`.
+func NewCmdOutbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Command {
+	return newCallCmd(f, runF, simulate.Outbound, "outbound --url URL",
+		"Simulate a call your app placed through the REST API",
+		`  callsim outbound --url http://localhost:3000/voice --to +14155551212
+  callsim outbound --url http://localhost:3000/voice --to +14155551212 --dial-status busy
+  callsim outbound --url http://localhost:3000/voice --dial-status answered-machine --api-version 2010-04-01`)
 }
 
 // parsePairs reads Key=Value arguments; flag names the flag in errors ("" for
@@ -217,7 +261,7 @@ func parsePairs(pairs []string, flag string) (simulate.Params, error) {
 			if flag == "" {
 				return nil, usageErr("argument %q: want Key=Value", kv)
 			}
-			return nil, usageErr("%s %q: want Key=Value", flag, kv)
+			return nil, cmdutil.InvalidValue(flag, kv, "want Key=Value")
 		}
 		p = p.Add(k, v)
 	}

@@ -1,49 +1,25 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/callsim/callsim/demoapp"
 )
 
-// run executes callsim in-process with a clean environment and config dir.
-func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = Execute(args, strings.NewReader(""), &out, &errOut)
-	return code, out.String(), errOut.String()
-}
-
-func TestDemoEndToEnd(t *testing.T) {
-	cleanEnv(t)
-	code, out, errOut := run(t, "demo", "--seed", "1")
-	if code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
-	}
-	for _, want := range []string{"POST http://127.0.0.1:", "CallGuid", "DialStatus     answered", "⌨  pressed \"3\"", "⏺  recorded 5 s", "☎  dialled +14155550100 → completed", "CallStatus  completed", "✔ 9 requests"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
-	if strings.Contains(out, "\x1b[") {
-		t.Error("colour codes on a non-terminal")
-	}
-}
-
 func TestInboundJSONRedactsToken(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	const token = "supersecret-token-value"
 	app := &demoapp.App{AuthToken: token}
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()
-	t.Setenv("TWILIO_AUTH_TOKEN", token)
-	code, out, errOut := run(t, "inbound", "--url", srv.URL+"/voice?key="+token, "--digits", "9", "--json", "--verbose", "--seed", "4")
+	c.env["TWILIO_AUTH_TOKEN"] = token
+	code, out, errOut := c.run("", "inbound", "--url", srv.URL+"/voice?key="+token, "--digits", "9", "--json", "--verbose", "--seed", "4")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -72,10 +48,11 @@ func TestInboundJSONRedactsToken(t *testing.T) {
 }
 
 func TestEndpointFailureExits1(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	srv := httptest.NewServer(nil) // 404 for everything
 	defer srv.Close()
-	code, out, _ := run(t, "outbound", "--url", srv.URL+"/voice", "--to", "+14155551212")
+	code, out, _ := c.run("", "outbound", "--url", srv.URL+"/voice", "--to", "+14155551212")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, out)
 	}
@@ -85,7 +62,8 @@ func TestEndpointFailureExits1(t *testing.T) {
 }
 
 func TestBadInputExits2WithOneLine(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	tests := []struct {
 		args []string
 		want string
@@ -94,16 +72,16 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{[]string{"inbound", "--url", "ftp://x/voice"}, "callsim: --url: \"ftp://x/voice\" is not an http:// or https:// URL"},
 		{[]string{"inbound", "--url", "http://x/voice", "--from", "123"}, "callsim: --from: not a valid phone number: 123"},
 		{[]string{"outbound", "--url", "http://x/voice", "--dial-status", "maybe"}, "callsim: --dial-status: unknown dial status \"maybe\" (allowed: answered, busy, failed, no-answer, answered-machine, answered-human, hangup-machine)"},
-		{[]string{"inbound", "--url", "http://x/voice", "--timeout", "soon"}, "callsim: --timeout: \"soon\" is not a duration (examples: 3s, 1500ms)"},
+		{[]string{"inbound", "--url", "http://x/voice", "--timeout", "soon"}, `callsim: invalid value "soon" for --timeout: want a duration such as 3s or 1500ms`},
 		{[]string{"inbound", "--url", "http://x/voice", "--api-version", "2099"}, "callsim: --api-version: unknown API version \"2099\" (allowed: 2010-04-01, legacy)"},
-		{[]string{"inbound", "--url", "http://x/voice", "--param", "novalue"}, "callsim: --param \"novalue\": want Key=Value"},
+		{[]string{"inbound", "--url", "http://x/voice", "--param", "novalue"}, `callsim: invalid value "novalue" for --param: want Key=Value`},
 		{[]string{"inbound", "--url", "http://x/voice", "--dial-outcome", "maybe"}, "callsim: --dial-outcome: unknown dial outcome \"maybe\""},
 		{[]string{"inbound", "--url", "http://x/voice", "--method", "PUT"}, "callsim: --method: must be GET or POST"},
 		{[]string{"inbound", "--url", "http://x/voice", "--nope"}, "callsim: unknown flag: --nope"},
-		{[]string{"inbound", "--url", "http://x/voice", "--color", "pink"}, "callsim: --color: must be auto, always or never"},
+		{[]string{"inbound", "--url", "http://x/voice", "--color", "pink"}, `callsim: invalid value "pink" for --color: want auto, always or never`},
 	}
 	for _, tt := range tests {
-		code, out, errOut := run(t, tt.args...)
+		code, out, errOut := c.run("", tt.args...)
 		if code != 2 {
 			t.Errorf("%v: exit %d, want 2", tt.args, code)
 		}
@@ -114,10 +92,11 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 }
 
 func TestConfigPrecedence(t *testing.T) {
-	cleanEnv(t)
-	os.WriteFile("callsim.yaml", []byte("url: http://from-file/voice\ntimeout: 4s\nauth_token: file-token-123\napi_version: 2010-04-01\n"), 0o644)
-	t.Setenv("CALLSIM_TIMEOUT", "6s")
-	code, out, errOut := run(t, "config", "--timeout", "8s")
+	t.Parallel()
+	c := newCLI(t)
+	c.write("callsim.yaml", "url: http://from-file/voice\ntimeout: 4s\nauth_token: file-token-123\napi_version: 2010-04-01\n")
+	c.env["CALLSIM_TIMEOUT"] = "6s"
+	code, out, errOut := c.run("", "config", "--timeout", "8s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -141,37 +120,39 @@ func TestConfigPrecedence(t *testing.T) {
 	if strings.Contains(out, "file-token-123") {
 		t.Error("token printed")
 	}
-	code, out, _ = run(t, "config", "--json")
+	code, out, _ = c.run("", "config", "--json")
 	if code != 0 || !strings.Contains(out, `"source": "CALLSIM_TIMEOUT"`) {
 		t.Errorf("env should beat the file for timeout:\n%s", out)
 	}
 }
 
 func TestBadConfigFileNamesTheFile(t *testing.T) {
-	cleanEnv(t)
-	os.WriteFile("callsim.yaml", []byte("url: [oops\n"), 0o644)
-	code, _, errOut := run(t, "config")
+	t.Parallel()
+	c := newCLI(t)
+	c.write("callsim.yaml", "url: [oops\n")
+	code, _, errOut := c.run("", "config")
 	if code != 2 || !strings.HasPrefix(errOut, "callsim: callsim.yaml:") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
-	os.WriteFile("callsim.yaml", []byte("urll: http://x\n"), 0o644)
-	code, _, errOut = run(t, "config")
+	c.write("callsim.yaml", "urll: http://x\n")
+	code, _, errOut = c.run("", "config")
 	if code != 2 || !strings.Contains(errOut, `unknown setting "urll"`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
-	os.WriteFile(filepath.Join("callsim.yaml"), []byte("timeout: never\nurl: http://x/voice\n"), 0o644)
-	code, _, errOut = run(t, "inbound")
-	if code != 2 || !strings.HasPrefix(errOut, "callsim: callsim.yaml: timeout: \"never\" is not a duration") {
+	c.write("callsim.yaml", "timeout: never\nurl: http://x/voice\n")
+	code, _, errOut = c.run("", "inbound")
+	if code != 2 || errOut != "callsim: invalid value \"never\" for timeout in callsim.yaml: want a duration such as 3s or 1500ms\n" {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
 
 func TestDryRunSendsNothing(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	app := &demoapp.App{}
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()
-	code, out, errOut := run(t, "inbound", "--url", srv.URL+"/voice", "--dry-run", "--auth-token", "tok-123456", "--method", "GET")
+	code, out, errOut := c.run("", "inbound", "--url", srv.URL+"/voice", "--dry-run", "--auth-token", "tok-123456", "--method", "GET")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -180,5 +161,32 @@ func TestDryRunSendsNothing(t *testing.T) {
 	}
 	if !strings.Contains(out, "curl -sS -X GET") || !strings.Contains(out, "X-Twilio-Signature: ") || strings.Contains(out, "tok-123456") {
 		t.Errorf("dry run output:\n%s", out)
+	}
+}
+
+type countingTransport struct {
+	n    atomic.Int64
+	base http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// Calls go through the factory's HTTP client when it has one.
+func TestCallUsesFactoryClient(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	srv := httptest.NewServer((&demoapp.App{}).Handler())
+	defer srv.Close()
+	tr := &countingTransport{base: srv.Client().Transport}
+	f, io := c.factory("")
+	f.HttpClient = func() *http.Client { return &http.Client{Transport: tr} }
+	if code := Execute(f, []string{"inbound", "--url", srv.URL + "/voice", "--digits", "3", "--seed", "2"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, io.ErrOut)
+	}
+	if n := tr.n.Load(); n < 3 {
+		t.Errorf("%d requests through the factory's client, want every request of the call", n)
 	}
 }

@@ -6,18 +6,30 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
-// configSetting is one row of `callsim config`.
-type configSetting struct {
+// ConfigSetting is one row of `callsim config`.
+type ConfigSetting struct {
 	Key    string `json:"key"`
 	Value  string `json:"value"`
 	Source string `json:"source"`
 }
 
-func newConfigCmd(io *IO, g *globals) *cobra.Command {
+// ConfigOptions is `callsim config`.
+type ConfigOptions struct {
+	Common
+	// File is the config file in use, "" when none.
+	File string
+	Rows []ConfigSetting
+}
+
+// NewCmdConfig is `callsim config`.
+func NewCmdConfig(f *cmdutil.Factory, runF func(*ConfigOptions) error) *cobra.Command {
+	var flags callFlags
 	c := &cobra.Command{
 		Use:   "config",
 		Short: "Print the effective settings and where each comes from",
@@ -27,38 +39,54 @@ config file (--config, ./callsim.yaml, then the user config dir) > defaults.
 The auth token is always redacted.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := loadSettings(c, g)
+			common, err := prepare(f, c)
 			if err != nil {
 				return err
 			}
-			var rows []configSetting
-			for _, name := range configurable {
-				v := s.String(name)
-				if name == "status-events" {
-					v = strings.Join(s.Strings(name), ",")
-				}
+			opts := &ConfigOptions{Common: common}
+			if cfg := common.Settings.Config; cfg != nil {
+				opts.File = cfg.File
+			}
+			for _, name := range cmdutil.Configurable() {
+				fl := c.Flags().Lookup(name)
+				v := flagText(fl)
 				if name == "auth-token" && v != "" {
 					v = simulate.Redacted
 				}
-				rows = append(rows, configSetting{Key: configKey(name), Value: v, Source: s.Source(name)})
+				opts.Rows = append(opts.Rows, ConfigSetting{Key: cmdutil.ConfigKey(name), Value: v, Source: common.Settings.Source(name)})
 			}
-			if g.json {
-				file := s.file
-				return simulate.WriteJSON(io.Out, map[string]any{"config_file": file, "settings": rows})
+			if runF != nil {
+				return runF(opts)
 			}
-			if s.file != "" {
-				fmt.Fprintf(io.Out, "config file: %s\n\n", s.file)
-			} else {
-				fmt.Fprintf(io.Out, "config file: none (looked for ./callsim.yaml and the user config dir)\n\n")
-			}
-			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SETTING\tVALUE\tFROM")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Key, r.Value, r.Source)
-			}
-			return tw.Flush()
+			return configRun(opts)
 		},
 	}
-	addCallFlags(c, &callOptions{}, simulate.Outbound)
+	addCallFlags(c, &flags, simulate.Outbound)
 	return c
+}
+
+// flagText is a flag's value as a user would write it: lists comma-separated.
+func flagText(fl *pflag.Flag) string {
+	if sv, ok := fl.Value.(pflag.SliceValue); ok {
+		return strings.Join(splitList(sv.GetSlice()), ",")
+	}
+	return fl.Value.String()
+}
+
+func configRun(o *ConfigOptions) error {
+	out := o.IO.Out
+	if o.JSON {
+		return simulate.WriteJSON(out, map[string]any{"config_file": o.File, "settings": o.Rows})
+	}
+	if o.File != "" {
+		fmt.Fprintf(out, "config file: %s\n\n", o.File)
+	} else {
+		fmt.Fprintf(out, "config file: none (looked for ./callsim.yaml and the user config dir)\n\n")
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SETTING\tVALUE\tFROM")
+	for _, r := range o.Rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Key, r.Value, r.Source)
+	}
+	return tw.Flush()
 }

@@ -8,24 +8,29 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
-type demoOptions struct {
-	call  callOptions
-	serve bool
-	addr  string
+// DemoOptions is `callsim demo`.
+type DemoOptions struct {
+	Call  *CallOptions
+	Serve bool
+	Addr  string
+	// DigitsGiven is --digits passed (else the demo presses 3, 2, 1).
+	DigitsGiven bool
 }
 
-func newDemoCmd(io *IO, g *globals) *cobra.Command {
-	o := &demoOptions{}
+// NewCmdDemo is `callsim demo`.
+func NewCmdDemo(f *cmdutil.Factory, runF func(*DemoOptions) error) *cobra.Command {
+	var (
+		flags callFlags
+		opts  DemoOptions
+	)
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Start the bundled sample IVR on loopback and place a full call against it",
@@ -38,46 +43,53 @@ a recorded message, then sales. With --serve it only runs the app, for
   callsim demo --serve --addr 127.0.0.1:3000`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := o.call.resolve(c, g, simulate.Inbound)
+			call, err := flags.callOptions(f, c, simulate.Inbound, false)
 			if err != nil {
 				return err
 			}
-			return o.run(c, g, io, s)
+			opts.Call = call
+			opts.DigitsGiven = c.Flags().Changed("digits")
+			if runF != nil {
+				return runF(&opts)
+			}
+			return demoRun(c.Context(), &opts)
 		},
 	}
-	addCallFlags(c, &o.call, simulate.Inbound)
-	c.Flags().BoolVar(&o.serve, "serve", false, "only run the demo app and print its URL; stop with Ctrl-C")
-	c.Flags().StringVar(&o.addr, "addr", "127.0.0.1:0", "address for the demo app (loopback)")
+	addCallFlags(c, &flags, simulate.Inbound)
+	c.Flags().BoolVar(&opts.Serve, "serve", false, "only run the demo app and print its URL; stop with Ctrl-C")
+	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address for the demo app (loopback)")
 	c.Flags().Lookup("digits").DefValue = "3,2,1"
 	return c
 }
 
-func (o *demoOptions) run(c *cobra.Command, g *globals, io *IO, s *settings) error {
-	token := o.call.opts.AuthToken
+func demoRun(ctx context.Context, o *DemoOptions) error {
+	call := o.Call
+	io := call.IO
+	token := call.Options.AuthToken
 	if token == "" {
 		var b [16]byte
 		rand.Read(b[:])
 		token = hex.EncodeToString(b[:])
 	}
 	app := &demoapp.App{AuthToken: token}
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return usageErr("--addr %s: %v", o.addr, err)
+		return usageErr("--addr %s: %v", o.Addr, err)
 	}
 	srv := &http.Server{Handler: app.Handler()}
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
-	if o.serve {
+	if o.Serve {
 		fmt.Fprintf(io.Out, "%s/voice\n", base)
-		if o.call.opts.AuthToken == "" {
+		if call.Options.AuthToken == "" {
 			fmt.Fprintf(io.ErrOut, "demo app on %s/voice, status callbacks on %s/status; signatures not checked (set --auth-token to check them). Ctrl-C stops it.\n", base, base)
 			app.AuthToken = ""
 		} else {
 			fmt.Fprintf(io.ErrOut, "demo app on %s/voice, status callbacks on %s/status, validating signatures. Ctrl-C stops it.\n", base, base)
 		}
-		ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := call.Interrupt(ctx)
 		defer stop()
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 0)
@@ -88,16 +100,16 @@ func (o *demoOptions) run(c *cobra.Command, g *globals, io *IO, s *settings) err
 		return nil
 	}
 
-	if !c.Flags().Changed("digits") && len(o.call.script.Digits) == 0 {
-		o.call.script.Digits = []string{"3", "2", "1"}
+	if !o.DigitsGiven && len(call.Script.Digits) == 0 {
+		call.Script.Digits = []string{"3", "2", "1"}
 	}
-	o.call.opts.URL = base + "/voice"
-	o.call.opts.AuthToken = token
-	if o.call.opts.StatusCallback == "" {
-		o.call.opts.StatusCallback = base + "/status"
+	call.Options.URL = base + "/voice"
+	call.Options.AuthToken = token
+	if call.Options.StatusCallback == "" {
+		call.Options.StatusCallback = base + "/status"
 	}
-	if !g.json && o.call.diagram == "" {
+	if !call.JSON && call.Diagram == "" {
 		fmt.Fprintf(io.ErrOut, "demo app listening on %s/voice (validating X-Twilio-Signature)\n", base)
 	}
-	return o.call.place(c, g, io, s)
+	return callRun(ctx, call)
 }

@@ -1,17 +1,31 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
-func newDocsCmd(io *IO, g *globals) *cobra.Command {
+// DocsOptions is `callsim docs`.
+type DocsOptions struct {
+	Common
+	Dir  string
+	Root *cobra.Command
+	// Env reads SOURCE_DATE_EPOCH.
+	Env func(string) (string, bool)
+}
+
+// NewCmdDocs is `callsim docs`.
+func NewCmdDocs(f *cmdutil.Factory, runF func(*DocsOptions) error) *cobra.Command {
 	var dir string
 	c := &cobra.Command{
 		Use:   "docs --dir DIR",
@@ -27,27 +41,43 @@ SOURCE_DATE_EPOCH when it is set (reproducible builds), else today.`,
 			if dir == "" {
 				return usageErr("--dir is required (where to write the reference, e.g. docs/cli)")
 			}
-			n, err := writeDocs(c.Root(), dir)
+			common, err := prepare(f, c)
 			if err != nil {
-				return usageErr("--dir %s: %v", dir, err)
+				return err
 			}
-			man := filepath.Join(dir, "man")
-			if g.json {
-				return simulate.WriteJSON(io.Out, map[string]any{"markdown_dir": dir, "man_dir": man, "commands": n})
+			opts := &DocsOptions{Common: common, Dir: f.Path(dir), Root: c.Root(), Env: f.Env}
+			if runF != nil {
+				return runF(opts)
 			}
-			_, err = fmt.Fprintf(io.Out, "wrote %d Markdown pages to %s and %d man pages to %s\n", n, dir, n, man)
-			return err
+			return docsRun(opts)
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", "", "directory for the Markdown pages; man pages go to DIR/man (required)")
 	return c
 }
 
+func docsRun(o *DocsOptions) error {
+	n, err := writeDocs(o.Root, o.Dir, o.Env)
+	var ee *cmdutil.ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	if err != nil {
+		return usageErr("--dir %s: %v", o.Dir, err)
+	}
+	man := filepath.Join(o.Dir, "man")
+	if o.JSON {
+		return simulate.WriteJSON(o.IO.Out, map[string]any{"markdown_dir": o.Dir, "man_dir": man, "commands": n})
+	}
+	_, err = fmt.Fprintf(o.IO.Out, "wrote %d Markdown pages to %s and %d man pages to %s\n", n, o.Dir, n, man)
+	return err
+}
+
 // writeDocs generates the reference of the whole tree under root and
 // returns the number of commands documented. The tree is completed first
 // with what cobra adds when it runs (help, completion, --version), so the
 // pages are the same whichever command generates them.
-func writeDocs(root *cobra.Command, dir string) (int, error) {
+func writeDocs(root *cobra.Command, dir string, env func(string) (string, bool)) (int, error) {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultVersionFlag()
@@ -73,7 +103,15 @@ func writeDocs(root *cobra.Command, dir string) (int, error) {
 	if err := doc.GenMarkdownTree(root, dir); err != nil {
 		return 0, err
 	}
-	header := &doc.GenManHeader{Section: "1", Source: "callsim", Manual: "callsim manual"}
+	date := time.Now()
+	if epoch, _ := env("SOURCE_DATE_EPOCH"); epoch != "" {
+		secs, err := strconv.ParseInt(epoch, 10, 64)
+		if err != nil {
+			return 0, cmdutil.InvalidValue("SOURCE_DATE_EPOCH", epoch, "want seconds since 1970")
+		}
+		date = time.Unix(secs, 0)
+	}
+	header := &doc.GenManHeader{Section: "1", Source: "callsim", Manual: "callsim manual", Date: &date}
 	if err := doc.GenManTree(root, header, man); err != nil {
 		return 0, err
 	}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,11 +40,12 @@ func readTree(t *testing.T, dir string) map[string]string {
 //
 //	go test ./cmd -run TestDocs -update
 func TestDocs(t *testing.T) {
-	cleanEnv(t)
-	t.Setenv("SOURCE_DATE_EPOCH", docsEpoch)
+	t.Parallel()
+	c := newCLI(t)
+	c.env["SOURCE_DATE_EPOCH"] = docsEpoch
 	repo := filepath.Join(repoRoot(t), "docs", "cli")
 	tmp := t.TempDir()
-	code, out, errOut := callsim(t, "", "docs", "--dir", tmp)
+	code, out, errOut := c.run("", "docs", "--dir", tmp)
 	if code != 0 || !strings.HasPrefix(out, "wrote ") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
@@ -62,7 +62,8 @@ func TestDocs(t *testing.T) {
 	}
 	// Generating from a fresh tree gives the same pages as the CLI.
 	fresh := t.TempDir()
-	if _, err := writeDocs(NewRootCmd(&IO{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}), fresh); err != nil {
+	f, _ := c.factory("")
+	if _, err := writeDocs(NewCmdRoot(f), fresh, f.Env); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(got, readTree(t, fresh)); d != "" {
@@ -72,7 +73,7 @@ func TestDocs(t *testing.T) {
 		if err := os.RemoveAll(repo); err != nil {
 			t.Fatal(err)
 		}
-		if code, _, errOut := callsim(t, "", "docs", "--dir", repo); code != 0 {
+		if code, _, errOut := c.run("", "docs", "--dir", repo); code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 		return
@@ -80,7 +81,7 @@ func TestDocs(t *testing.T) {
 	if d := cmp.Diff(readTree(t, repo), got); d != "" {
 		t.Errorf("docs/cli is stale; regenerate with: go test ./cmd -run TestDocs -update\n%s", d)
 	}
-	if code, _, errOut := callsim(t, "", "docs"); code != ExitUsage || !strings.Contains(errOut, "--dir") {
+	if code, _, errOut := c.run("", "docs"); code != ExitUsage || !strings.Contains(errOut, "--dir") {
 		t.Errorf("docs without --dir: exit %d %q", code, errOut)
 	}
 }

@@ -4,12 +4,12 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
@@ -21,13 +21,23 @@ func exampleKindsHelp() string {
 	return b.String()
 }
 
-func newExampleCmd(io *IO, g *globals) *cobra.Command {
+// ExampleOptions is `callsim example`.
+type ExampleOptions struct {
+	Common
+	Kind    string
+	Format  string
+	Spec    simulate.CallSpec
+	Request simulate.ExampleOptions
+}
+
+// NewCmdExample is `callsim example`.
+func NewCmdExample(f *cmdutil.Factory, runF func(*ExampleOptions) error) *cobra.Command {
 	var (
-		params []string
-		seed   uint64
-		random bool
-		format string
-		speech string
+		params                                               []string
+		seed                                                 uint64
+		random, noGeo                                        bool
+		format, speech, rawURL, method, apiVersion, from, to string
+		authToken, accountSid                                string
 	)
 	c := &cobra.Command{
 		Use:   "example [" + strings.Join(simulate.ExampleKindNames(), "|") + "]",
@@ -59,88 +69,89 @@ Formats (--format):
 		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: simulate.ExampleKindNames(),
 		RunE: func(c *cobra.Command, args []string) error {
-			kind := "inbound"
-			if len(args) == 1 {
-				kind = args[0]
-			}
-			if _, err := simulate.LookupExampleKind(kind); err != nil {
-				return err
-			}
-			if g.json {
-				if c.Flags().Changed("format") && format != "json" {
-					return usageErr("--json and --format %s: choose one", format)
-				}
-				format = "json"
-			}
-			if !slices.Contains(simulate.ExampleFormats, format) {
-				return usageErr("--format %q: want one of %s", format, strings.Join(simulate.ExampleFormats, ", "))
-			}
-			if random && c.Flags().Changed("seed") {
-				return usageErr("--random and --seed: choose one")
-			}
-			s, err := loadSettings(c, g)
-			if err != nil {
-				return err
-			}
-			spec := simulate.CallSpec{
-				APIVersion: s.String("api-version"),
-				From:       s.String("from"),
-				To:         s.String("to"),
-				NoGeo:      s.Bool("no-geo"),
-				Seed:       seed,
-			}
+			fl := c.Flags()
 			// The URL and AccountSid come from flags only: examples are for
 			// docs, and should not pick up a developer's own settings.
-			spec.AccountSid, _ = c.Flags().GetString("account-sid")
-			rawURL, _ := c.Flags().GetString("url")
-			spec.Params, err = parsePairs(params, "--param")
+			urlGiven, sidGiven := fl.Changed("url"), fl.Changed("account-sid")
+			common, err := prepare(f, c)
 			if err != nil {
 				return err
 			}
-			opt := simulate.ExampleOptions{
-				URL:       rawURL,
-				Method:    strings.ToUpper(s.String("method")),
-				AuthToken: s.String("auth-token"),
-				Speech:    speech,
+			opts := &ExampleOptions{Common: common, Kind: "inbound", Format: format}
+			if len(args) == 1 {
+				opts.Kind = args[0]
 			}
-			if format == "query" {
-				opt.Method = "GET"
+			if _, err := simulate.LookupExampleKind(opts.Kind); err != nil {
+				return err
+			}
+			if opts.JSON {
+				if fl.Changed("format") && format != "json" {
+					return usageErr("--json and --format %s: choose one", format)
+				}
+				opts.Format = "json"
+			}
+			if random && fl.Changed("seed") {
+				return usageErr("--random and --seed: choose one")
+			}
+			if speech != "" && opts.Kind != "gather" {
+				return usageErr("--speech applies to gather examples only")
+			}
+			opts.Spec = simulate.CallSpec{APIVersion: apiVersion, From: from, To: to, NoGeo: noGeo, Seed: seed}
+			if sidGiven {
+				opts.Spec.AccountSid = accountSid
+			}
+			if opts.Spec.Params, err = parsePairs(params, "--param"); err != nil {
+				return err
+			}
+			opts.Request = simulate.ExampleOptions{Method: strings.ToUpper(method), AuthToken: authToken, Speech: speech}
+			if urlGiven {
+				opts.Request.URL = rawURL
+			}
+			if opts.Format == "query" {
+				opts.Request.Method = "GET"
 			}
 			if random {
 				var b [8]byte
 				rand.Read(b[:])
-				spec.Seed = binary.LittleEndian.Uint64(b[:])
-				opt.Now = time.Now()
+				opts.Spec.Seed = binary.LittleEndian.Uint64(b[:])
+				opts.Request.Now = time.Now()
+				if f.Now != nil {
+					opts.Request.Now = f.Now()
+				}
 			}
-			if speech != "" && kind != "gather" {
-				return usageErr("--speech applies to gather examples only")
+			if runF != nil {
+				return runF(opts)
 			}
-			call, err := simulate.ExampleCall(kind, spec)
-			if err != nil {
-				return s.flagError(err)
-			}
-			req, err := simulate.Example(kind, call, opt)
-			if err != nil {
-				return s.flagError(err)
-			}
-			out := simulate.NewRedactor(io.Out, opt.AuthToken)
-			out.AddURL(req.URL)
-			return simulate.FormatExample(out, req, format, call.Profile, kind)
+			return exampleRun(opts)
 		},
 	}
-	f := c.Flags()
-	f.StringVar(&format, "format", "http", "output: "+strings.Join(simulate.ExampleFormats, ", "))
-	f.String("url", "", "URL the request goes to (default https://example.com/voice; …/voice/gather, …/voice/record, …/voice/dial, …/voice/status for those kinds)")
-	f.String("method", "POST", "HTTP method: POST or GET (--format query always shows the GET URL)")
-	f.String("api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
-	f.String("from", "", "caller number; default: a fixture number from the seed")
-	f.String("to", "", "called number; default: a fixture number from the seed")
-	f.StringArrayVar(&params, "param", nil, "extra or overriding field Key=Value (repeatable)")
-	f.Bool("no-geo", false, "leave out the City/State/Zip/Country fields")
-	f.Uint64Var(&seed, "seed", simulate.DefaultExampleSeed, "seed of every generated value (the default is fixed, so docs do not churn)")
-	f.BoolVar(&random, "random", false, "fresh values and the current time instead of the fixed seed and clock")
-	f.String("auth-token", "", "sign the request with this auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
-	f.String("account-sid", "", "AccountSid to show; default: generated from the seed (the environment is not read)")
-	f.StringVar(&speech, "speech", "", "gather: the caller said this (SpeechResult, Confidence) instead of pressing keys")
+	fl := c.Flags()
+	fl.Var(cmdutil.NewEnum(&format, "http", simulate.ExampleFormats...), "format", "output: "+strings.Join(simulate.ExampleFormats, ", "))
+	fl.StringVar(&rawURL, "url", "", "URL the request goes to (default https://example.com/voice; …/voice/gather, …/voice/record, …/voice/dial, …/voice/status for those kinds)")
+	fl.StringVar(&method, "method", "POST", "HTTP method: POST or GET (--format query always shows the GET URL)")
+	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
+	fl.StringVar(&from, "from", "", "caller number; default: a fixture number from the seed")
+	fl.StringVar(&to, "to", "", "called number; default: a fixture number from the seed")
+	fl.StringArrayVar(&params, "param", nil, "extra or overriding field Key=Value (repeatable)")
+	fl.BoolVar(&noGeo, "no-geo", false, "leave out the City/State/Zip/Country fields")
+	fl.Uint64Var(&seed, "seed", simulate.DefaultExampleSeed, "seed of every generated value (the default is fixed, so docs do not churn)")
+	fl.BoolVar(&random, "random", false, "fresh values and the current time instead of the fixed seed and clock")
+	fl.StringVar(&authToken, "auth-token", "", "sign the request with this auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
+	fl.StringVar(&accountSid, "account-sid", "", "AccountSid to show; default: generated from the seed (the environment is not read)")
+	fl.StringVar(&speech, "speech", "", "gather: the caller said this (SpeechResult, Confidence) instead of pressing keys")
 	return c
+}
+
+func exampleRun(o *ExampleOptions) error {
+	call, err := simulate.ExampleCall(o.Kind, o.Spec)
+	if err != nil {
+		return o.flagError(err)
+	}
+	req, err := simulate.Example(o.Kind, call, o.Request)
+	if err != nil {
+		return o.flagError(err)
+	}
+	out := simulate.NewRedactor(o.IO.Out, o.Request.AuthToken)
+	out.AddURL(req.URL)
+	return simulate.FormatExample(out, req, o.Format, call.Profile, o.Kind)
 }

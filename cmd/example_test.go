@@ -1,59 +1,22 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/callsim/callsim/simulate"
 )
 
-// repoRoot is the module's directory, whatever the working directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("no caller information")
-	}
-	return filepath.Dir(filepath.Dir(file))
-}
-
-// cleanEnv hides the developer's settings: no CALLSIM_*/TWILIO_* variables
-// and no config file.
-func cleanEnv(t *testing.T) {
-	t.Helper()
-	dir := t.TempDir()
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	t.Setenv("HOME", dir)
-	for _, e := range os.Environ() {
-		if k, _, _ := strings.Cut(e, "="); strings.HasPrefix(k, "CALLSIM_") || strings.HasPrefix(k, "TWILIO_") {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
-	wd, _ := os.Getwd()
-	t.Cleanup(func() { os.Chdir(wd) })
-	os.Chdir(dir)
-}
-
-// callsim runs the CLI in-process with stdin.
-func callsim(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = Execute(args, strings.NewReader(stdin), &out, &errOut)
-	return code, out.String(), errOut.String()
-}
-
 // exampleToken is the token the golden examples under testdata/example are signed with.
 const exampleToken = "example-auth-token-5f0c2a"
 
 // `callsim example` prints exactly the golden files of the simulate package.
 func TestExampleCommandMatchesGolden(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	root := repoRoot(t)
 	for _, api := range simulate.ProfileNames() {
 		for _, kind := range simulate.ExampleKindNames() {
@@ -62,7 +25,7 @@ func TestExampleCommandMatchesGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				code, out, errOut := callsim(t, "", "example", kind, "--api-version", api, "--format", format, "--auth-token", exampleToken)
+				code, out, errOut := c.run("", "example", kind, "--api-version", api, "--format", format, "--auth-token", exampleToken)
 				if code != 0 {
 					t.Fatalf("%s %s %s: exit %d: %s", api, kind, format, code, errOut)
 				}
@@ -75,43 +38,45 @@ func TestExampleCommandMatchesGolden(t *testing.T) {
 }
 
 func TestExampleDefaultsAndRandom(t *testing.T) {
-	cleanEnv(t)
-	_, a, _ := callsim(t, "", "example")
-	_, b, _ := callsim(t, "", "example", "inbound", "--format", "http", "--seed", "20100401")
+	t.Parallel()
+	c := newCLI(t)
+	_, a, _ := c.run("", "example")
+	_, b, _ := c.run("", "example", "inbound", "--format", "http", "--seed", "20100401")
 	if a != b || !strings.HasPrefix(a, "POST /voice HTTP/1.1\r\nHost: example.com\r\n") {
 		t.Errorf("default example is not the seeded inbound http request:\n%s\n%s", a, b)
 	}
 	if strings.Contains(a, simulate.SignatureHeader) {
 		t.Error("signed without an auth token")
 	}
-	_, r1, _ := callsim(t, "", "example", "--random", "--format", "form")
-	_, r2, _ := callsim(t, "", "example", "--random", "--format", "form")
+	_, r1, _ := c.run("", "example", "--random", "--format", "form")
+	_, r2, _ := c.run("", "example", "--random", "--format", "form")
 	if r1 == r2 {
 		t.Error("--random twice gave the same example")
 	}
-	if code, _, errOut := callsim(t, "", "example", "--random", "--seed", "3"); code != ExitUsage || !strings.Contains(errOut, "--random") {
+	if code, _, errOut := c.run("", "example", "--random", "--seed", "3"); code != ExitUsage || !strings.Contains(errOut, "--random") {
 		t.Errorf("--random with --seed: exit %d %q", code, errOut)
 	}
 	// The query format is the GET URL even when --method says POST.
-	_, q, _ := callsim(t, "", "example", "gather", "--format", "query", "--method", "POST", "--url", "https://example.com/callhandler.php")
+	_, q, _ := c.run("", "example", "gather", "--format", "query", "--method", "POST", "--url", "https://example.com/callhandler.php")
 	if !strings.HasPrefix(q, "https://example.com/callhandler.php?CallGuid=CA") {
 		t.Errorf("query example: %s", q)
 	}
 	// Settings from the environment: the token signs, the account SID is
 	// not read (docs should not show the developer's account).
-	t.Setenv("TWILIO_AUTH_TOKEN", exampleToken)
-	t.Setenv("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000")
-	_, signed, _ := callsim(t, "", "example", "--format", "curl")
+	c.env["TWILIO_AUTH_TOKEN"] = exampleToken
+	c.env["TWILIO_ACCOUNT_SID"] = "AC00000000000000000000000000000000"
+	_, signed, _ := c.run("", "example", "--format", "curl")
 	if !strings.Contains(signed, simulate.SignatureHeader) || strings.Contains(signed, "AC0000000") {
 		t.Errorf("curl example with TWILIO_AUTH_TOKEN:\n%s", signed)
 	}
 }
 
 func TestExampleNeverPrintsTheToken(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	const token = "tok-0123456789-secret"
 	for _, format := range simulate.ExampleFormats {
-		code, out, errOut := callsim(t, "", "example", "--format", format, "--auth-token", token,
+		code, out, errOut := c.run("", "example", "--format", format, "--auth-token", token,
 			"--url", "https://user:pa55word@example.com/voice?key="+token, "--param", "Note="+token)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
@@ -123,30 +88,32 @@ func TestExampleNeverPrintsTheToken(t *testing.T) {
 }
 
 func TestExampleBadInput(t *testing.T) {
-	cleanEnv(t)
-	for _, c := range []struct {
+	t.Parallel()
+	c := newCLI(t)
+	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"example", "hangup"}, `unknown request kind "hangup"`},
 		{[]string{"example", "--format", "xml"}, "--format"},
-		{[]string{"example", "--param", "oops"}, `--param "oops"`},
+		{[]string{"example", "--param", "oops"}, `invalid value "oops" for --param: want Key=Value`},
 		{[]string{"example", "--from", "12"}, "--from"},
 		{[]string{"example", "--url", "ftp://x"}, "--url"},
 		{[]string{"example", "--method", "PUT"}, "--method"},
 		{[]string{"example", "--json", "--format", "yaml"}, "--json"},
 		{[]string{"example", "record", "--speech", "hi"}, "--speech"},
 	} {
-		code, _, errOut := callsim(t, "", c.args...)
-		if code != ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming %s", c.args, code, errOut, c.want)
+		code, _, errOut := c.run("", tc.args...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming %s", tc.args, code, errOut, tc.want)
 		}
 	}
 }
 
 func TestFieldsCommand(t *testing.T) {
-	cleanEnv(t)
-	code, out, errOut := callsim(t, "", "fields", "--api-version", "2010-04-01", "--kind", "gather")
+	t.Parallel()
+	c := newCLI(t)
+	code, out, errOut := c.run("", "fields", "--api-version", "2010-04-01", "--kind", "gather")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -155,7 +122,7 @@ func TestFieldsCommand(t *testing.T) {
 			t.Errorf("fields output lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = callsim(t, "", "fields", "--json")
+	code, out, _ = c.run("", "fields", "--json")
 	var doc struct {
 		APIVersion string              `json:"api_version"`
 		Fields     []simulate.FieldDoc `json:"fields"`
@@ -175,7 +142,7 @@ func TestFieldsCommand(t *testing.T) {
 			t.Errorf("legacy fields lack %s", want)
 		}
 	}
-	if code, _, errOut := callsim(t, "", "fields", "--kind", "nope"); code != ExitUsage || !strings.Contains(errOut, "--kind") {
+	if code, _, errOut := c.run("", "fields", "--kind", "nope"); code != ExitUsage || !strings.Contains(errOut, "--kind") {
 		t.Errorf("bad kind: exit %d %q", code, errOut)
 	}
 }

@@ -7,11 +7,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
-func newFieldsCmd(io *IO, g *globals) *cobra.Command {
-	var kind string
+// FieldsOptions is `callsim fields`.
+type FieldsOptions struct {
+	Common
+	APIVersion string
+	Kind       string // "" for every field
+}
+
+// NewCmdFields is `callsim fields`.
+func NewCmdFields(f *cmdutil.Factory, runF func(*FieldsOptions) error) *cobra.Command {
+	opts := &FieldsOptions{}
+	var apiVersion string
 	c := &cobra.Command{
 		Use:   "fields",
 		Short: "List the fields of a request with their meaning and an example",
@@ -27,42 +37,47 @@ Request kinds: ` + strings.Join(simulate.ExampleKindNames(), ", ") + `.`,
   callsim fields --kind dial --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := loadSettings(c, g)
+			common, err := prepare(f, c)
 			if err != nil {
 				return err
 			}
-			if kind != "" {
-				if _, err := simulate.LookupExampleKind(kind); err != nil {
-					return usageErr("--kind: %v", err)
-				}
+			opts.Common = common
+			opts.APIVersion = apiVersion
+			if runF != nil {
+				return runF(opts)
 			}
-			spec := simulate.CallSpec{APIVersion: s.String("api-version"), Seed: simulate.DefaultExampleSeed}
-			docs, err := simulate.FieldDocs(spec, kind, simulate.ExampleOptions{})
-			if err != nil {
-				return s.flagError(err)
-			}
-			prof, _ := simulate.LookupProfile(spec.APIVersion)
-			if g.json {
-				return simulate.WriteJSON(io.Out, map[string]any{"api_version": prof.Name, "kind": kind, "fields": docs})
-			}
-			if kind != "" {
-				k, _ := simulate.LookupExampleKind(kind)
-				fmt.Fprintf(io.Out, "API %s · %s: %s\n\n", prof.Name, kind, k.Description)
-			} else {
-				fmt.Fprintf(io.Out, "API %s: %s\n\n", prof.Name, prof.Description)
-			}
-			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "FIELD\tEXAMPLE\tSENT\tMEANING")
-			for _, d := range docs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, exampleCell(d.Example), d.Sent, d.Meaning)
-			}
-			return tw.Flush()
+			return fieldsRun(opts)
 		},
 	}
-	f := c.Flags()
-	f.String("api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
-	f.StringVar(&kind, "kind", "", "one request: "+strings.Join(simulate.ExampleKindNames(), ", ")+" (default: every field)")
+	fl := c.Flags()
+	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
+	fl.Var(cmdutil.NewEnum(&opts.Kind, "", simulate.ExampleKindNames()...), "kind", "one request: "+strings.Join(simulate.ExampleKindNames(), ", ")+" (default: every field)")
 	return c
+}
+
+func fieldsRun(o *FieldsOptions) error {
+	out := o.IO.Out
+	spec := simulate.CallSpec{APIVersion: o.APIVersion, Seed: simulate.DefaultExampleSeed}
+	docs, err := simulate.FieldDocs(spec, o.Kind, simulate.ExampleOptions{})
+	if err != nil {
+		return o.flagError(err)
+	}
+	prof, _ := simulate.LookupProfile(spec.APIVersion)
+	if o.JSON {
+		return simulate.WriteJSON(out, map[string]any{"api_version": prof.Name, "kind": o.Kind, "fields": docs})
+	}
+	if o.Kind != "" {
+		k, _ := simulate.LookupExampleKind(o.Kind)
+		fmt.Fprintf(out, "API %s · %s: %s\n\n", prof.Name, o.Kind, k.Description)
+	} else {
+		fmt.Fprintf(out, "API %s: %s\n\n", prof.Name, prof.Description)
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FIELD\tEXAMPLE\tSENT\tMEANING")
+	for _, d := range docs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, exampleCell(d.Example), d.Sent, d.Meaning)
+	}
+	return tw.Flush()
 }
 
 // exampleCell keeps long example values (recording URLs) from pushing the

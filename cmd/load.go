@@ -1,37 +1,41 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
+	"github.com/callsim/callsim/internal/iostreams"
 	"github.com/callsim/callsim/scenarios"
 	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/load"
 )
 
-type loadOptions struct {
-	call           callOptions
-	calls          int64
-	concurrency    int
-	rate           string
-	duration       time.Duration
-	newConnections bool
-	direction      string
-	progress       string
-	scenarios      []string
+// LoadOptions is `callsim load`.
+type LoadOptions struct {
+	Common
+	Interrupt func(context.Context) (context.Context, func())
+	Config    load.Config
+	// Secrets are values the summary must not show.
+	Secrets []string
 }
 
-func newLoadCmd(io *IO, g *globals) *cobra.Command {
-	o := &loadOptions{}
+// NewCmdLoad is `callsim load`.
+func NewCmdLoad(f *cmdutil.Factory, runF func(*LoadOptions) error) *cobra.Command {
+	var (
+		flags     callFlags
+		direction string
+		progress  string
+		rate      string
+		scenFiles []string
+		opts      LoadOptions
+	)
 	c := &cobra.Command{
 		Use:   "load --url URL [--calls N --concurrency C | --rate R/s --duration D]",
 		Short: "Place many simulated calls at once and summarise latency and errors",
@@ -54,7 +58,8 @@ as with callsim run.
 The summary gives calls completed and failed, requests per second, latency of
 the first request, action requests and end-of-call requests (p50, p90, p99,
 max), errors by Twilio error code, and the share of requests that took
-Twilio's 15 s limit or more. Ctrl-C stops early with a partial summary.
+Twilio's 15 s limit or more. Ctrl-C stops early with a partial summary; a
+second Ctrl-C stops at once (exit 130).
 Exit status 1 when a call failed or the run was interrupted.`,
 		Example: `  callsim load --url http://localhost:3000/voice --calls 1000 --concurrency 50
   callsim load --url http://localhost:3000/voice --rate 20/s --duration 1m --digits 1,2
@@ -62,109 +67,102 @@ Exit status 1 when a call failed or the run was interrupted.`,
   APP_URL=http://localhost:3000 callsim load --scenario scenarios/ --calls 1000`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return o.run(c, g, io)
+			fl := c.Flags()
+			for _, name := range []string{"dry-run", "interactive", "diagram"} {
+				if fl.Changed(name) {
+					return usageErr("--%s cannot be used with load", name)
+				}
+			}
+			cfg := &opts.Config
+			if len(scenFiles) > 0 {
+				common, err := prepare(f, c)
+				if err != nil {
+					return err
+				}
+				opts.Common = common
+				if cfg.Flows, opts.Secrets, err = scenarioFlows(f, c, &flags, scenFiles); err != nil {
+					return err
+				}
+			} else {
+				dir := simulate.Direction(direction)
+				if dir == simulate.Inbound && fl.Changed("dial-status") {
+					return usageErr("--dial-status: inbound calls are always answered; it applies with --direction outbound")
+				}
+				call, err := flags.callOptions(f, c, dir, true)
+				if err != nil {
+					return err
+				}
+				opts.Common = call.Common
+				script := call.Script
+				cfg.Flows = []load.Flow{{
+					Spec:    call.Spec,
+					Options: call.Options,
+					NewCaller: func(int64) simulate.Caller {
+						sc := script // counters start at zero for every call; lists are shared read-only
+						return &sc
+					},
+				}}
+				opts.Secrets = []string{call.Options.AuthToken}
+			}
+			opts.Interrupt = f.InterruptContext
+			if rate != "" {
+				r, err := load.ParseRate(rate)
+				if err != nil {
+					return cmdutil.InvalidValue("--rate", rate, err.Error())
+				}
+				cfg.Rate = r
+				if !fl.Changed("concurrency") {
+					cfg.Concurrency = load.ConcurrencyFor(r, cfg.Flows[0].Options.Timeout)
+				}
+			}
+			if !fl.Changed("calls") && cfg.Duration > 0 {
+				cfg.Calls = 0 // until the duration is over
+			}
+			if fl.Changed("calls") && cfg.Calls < 1 {
+				return cmdutil.InvalidValue("--calls", fmt.Sprint(cfg.Calls), "want at least 1")
+			}
+			if fl.Changed("concurrency") && cfg.Concurrency < 1 {
+				return cmdutil.InvalidValue("--concurrency", fmt.Sprint(cfg.Concurrency), "want at least 1")
+			}
+			mode, _ := iostreams.ParseColorMode(progress) // the Enum flag allows nothing else
+			if mode == iostreams.ColorAuto && opts.JSON {
+				mode = iostreams.ColorNever
+			}
+			opts.IO.SetProgressMode(mode)
+			if runF != nil {
+				return runF(&opts)
+			}
+			return loadRun(c.Context(), &opts)
 		},
 	}
-	addCallFlags(c, &o.call, simulate.Outbound)
-	f := c.Flags()
+	addCallFlags(c, &flags, simulate.Outbound)
+	fl := c.Flags()
 	for _, name := range []string{"dry-run", "interactive", "diagram"} {
-		f.MarkHidden(name)
+		fl.MarkHidden(name)
 	}
-	f.StringVar(&o.direction, "direction", "inbound", "direction of every call: inbound or outbound (with --dial-status)")
-	f.Int64Var(&o.calls, "calls", 100, "how many calls to place (without it, --duration alone runs until the time is up)")
-	f.IntVar(&o.concurrency, "concurrency", load.DefaultConcurrency, "calls in flight at most (with --rate, default: enough to keep the rate if calls take 15 s, up to 2000)")
-	f.StringVar(&o.rate, "rate", "", "start calls at this rate instead of keeping --concurrency busy: 20, 20/s, 600/m")
-	f.DurationVar(&o.duration, "duration", 0, "stop starting calls after this long (calls in flight finish)")
-	f.BoolVar(&o.newConnections, "new-connections", false, "one connection per call, closed when it ends (default: keep-alive connections shared by all calls)")
-	f.StringVar(&o.progress, "progress", "auto", "live progress on stderr: auto (when a terminal), always or never")
-	f.StringArrayVar(&o.scenarios, "scenario", nil, "place the calls of these scenario files or folders instead (call i plays scenario i mod n; repeatable)")
+	fl.Var(cmdutil.NewEnum(&direction, "inbound", "inbound", "outbound"), "direction", "direction of every call: inbound or outbound (with --dial-status)")
+	fl.Int64Var(&opts.Config.Calls, "calls", 100, "how many calls to place (without it, --duration alone runs until the time is up)")
+	fl.IntVar(&opts.Config.Concurrency, "concurrency", load.DefaultConcurrency, fmt.Sprintf("calls in flight at most (with --rate, default: enough to keep the rate if calls take 15 s, up to %d)", load.MaxRateConcurrency))
+	fl.StringVar(&rate, "rate", "", "start calls at this rate instead of keeping --concurrency busy: 20, 20/s, 600/m")
+	fl.DurationVar(&opts.Config.Duration, "duration", 0, "stop starting calls after this long (calls in flight finish)")
+	fl.BoolVar(&opts.Config.NewConnections, "new-connections", false, "one connection per call, closed when it ends (default: keep-alive connections shared by all calls)")
+	fl.Var(cmdutil.NewEnum(&progress, "auto", "auto", "always", "never"), "progress", "live progress on stderr: auto (when a terminal), always or never")
+	fl.StringArrayVar(&scenFiles, "scenario", nil, "place the calls of these scenario files or folders instead (call i plays scenario i mod n; repeatable)")
 	return c
 }
 
-func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
-	f := c.Flags()
-	for _, name := range []string{"dry-run", "interactive", "diagram"} {
-		if f.Changed(name) {
-			return usageErr("--%s cannot be used with load", name)
-		}
-	}
-	var (
-		cfg     load.Config
-		secrets []string
-		s       *settings
-		err     error
-	)
-	if len(o.scenarios) > 0 {
-		if cfg.Flows, secrets, err = o.scenarioFlows(c); err != nil {
-			return err
-		}
-	} else {
-		var dir simulate.Direction
-		switch o.direction {
-		case "inbound", "outbound":
-			dir = simulate.Direction(o.direction)
-		default:
-			return usageErr("--direction %q: must be inbound or outbound", o.direction)
-		}
-		if dir == simulate.Inbound && f.Changed("dial-status") {
-			return usageErr("--dial-status: inbound calls are always answered; it applies with --direction outbound")
-		}
-		if s, err = o.call.resolve(c, g, dir); err != nil {
-			return err
-		}
-		script := o.call.script
-		cfg.Flows = []load.Flow{{
-			Spec:    o.call.spec,
-			Options: o.call.opts,
-			NewCaller: func(int64) simulate.Caller {
-				sc := script // counters start at zero for every call; lists are shared read-only
-				return &sc
-			},
-		}}
-		secrets = []string{o.call.opts.AuthToken}
-	}
-	cfg.Calls, cfg.Concurrency, cfg.Duration, cfg.NewConnections = o.calls, o.concurrency, o.duration, o.newConnections
-	if o.rate != "" {
-		if cfg.Rate, err = load.ParseRate(o.rate); err != nil {
-			return usageErr("--rate %q: %v", o.rate, err)
-		}
-		if !f.Changed("concurrency") {
-			timeout := cfg.Flows[0].Options.Timeout
-			if timeout <= 0 {
-				timeout = load.TwilioLimit
-			}
-			need := math.Ceil(cfg.Rate * timeout.Seconds())
-			cfg.Concurrency = int(min(max(need, load.DefaultConcurrency), 2000))
-		}
-	}
-	if !f.Changed("calls") && o.duration > 0 {
-		cfg.Calls = 0 // until the duration is over
-	}
-	if f.Changed("calls") && o.calls < 1 {
-		return usageErr("--calls %d: must be at least 1", o.calls)
-	}
-	if f.Changed("concurrency") && o.concurrency < 1 {
-		return usageErr("--concurrency %d: must be at least 1", o.concurrency)
-	}
-	out := simulate.NewRedactor(io.Out, secrets...)
-	errOut := simulate.NewRedactor(io.ErrOut, secrets...)
+func loadRun(ctx context.Context, o *LoadOptions) error {
+	io := o.IO
+	cfg := o.Config
+	out := simulate.NewRedactor(io.Out, o.Secrets...)
+	errOut := simulate.NewRedactor(io.ErrOut, o.Secrets...)
 	for _, fl := range cfg.Flows {
 		for _, u := range []string{fl.Options.URL, fl.Options.SigningURL, fl.Options.FallbackURL, fl.Options.StatusCallback} {
 			out.AddURL(u)
 			errOut.AddURL(u)
 		}
 	}
-
-	show := false
-	switch o.progress {
-	case "always":
-		show = true
-	case "never":
-	case "auto":
-		show = !g.json && io.ErrTerminal
-	default:
-		return usageErr("--progress %q: must be auto, always or never", o.progress)
-	}
+	show := io.ProgressEnabled()
 	var mu sync.Mutex // Progress runs on one goroutine; the lock orders the last clear after it
 	if show {
 		cfg.Progress = func(p load.Progress) {
@@ -173,26 +171,18 @@ func (o *loadOptions) run(c *cobra.Command, g *globals, io *IO) error {
 			fmt.Fprintf(errOut, "\r\x1b[K%s", load.ProgressLine(p))
 		}
 	}
-
-	ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt)
+	ctx, stop := o.Interrupt(ctx)
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills callsim at once
-	}()
 	sum, err := load.Run(ctx, cfg)
 	if err != nil {
-		if s != nil {
-			return s.flagError(err)
-		}
-		return err
+		return o.flagError(err)
 	}
 	if show {
 		mu.Lock()
 		fmt.Fprint(errOut, "\r\x1b[K")
 		mu.Unlock()
 	}
-	if g.json {
+	if o.JSON {
 		err = simulate.WriteJSON(out, sum)
 	} else {
 		err = load.WriteText(out, sum)
@@ -219,38 +209,40 @@ var flowFlags = []string{
 // expectations (scenarios.Check). --url, --auth-token and --param apply
 // to every scenario, as with callsim run; the run's seed replaces the
 // scenarios' own so that every call gets its own CallSid.
-func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, error) {
+func scenarioFlows(f *cmdutil.Factory, c *cobra.Command, flags *callFlags, paths []string) ([]load.Flow, []string, error) {
 	for _, name := range flowFlags {
 		if c.Flags().Changed(name) {
 			return nil, nil, usageErr("--%s cannot be used with --scenario: the scenario file describes the call", name)
 		}
 	}
-	loader := &scenarios.Loader{URL: o.call.opts.URL, AuthToken: o.call.opts.AuthToken}
-	if f := c.Flags(); f.Changed("url") {
-		loader.URL, _ = f.GetString("url")
+	// Only --url and --auth-token themselves replace the scenarios' own: a
+	// CALLSIM_URL meant for inbound must not redirect every scenario.
+	loader := &scenarios.Loader{Env: f.Env}
+	if c.Flags().Changed("url") {
+		loader.URL = flags.url
 	}
-	if f := c.Flags(); f.Changed("auth-token") {
-		loader.AuthToken, _ = f.GetString("auth-token")
+	if c.Flags().Changed("auth-token") {
+		loader.AuthToken = flags.authToken
 	}
 	if loader.URL != "" {
 		if _, err := url.Parse(loader.URL); err != nil {
-			return nil, nil, usageErr("--url %q: %v", loader.URL, err)
+			return nil, nil, cmdutil.InvalidValue("--url", loader.URL, err.Error())
 		}
 	}
 	var err error
-	if loader.Params, err = parsePairs(o.call.params, "--param"); err != nil {
+	if loader.Params, err = parsePairs(flags.params, "--param"); err != nil {
 		return nil, nil, err
 	}
-	seed, err := seedFrom(o.call.seed)
-	if err != nil {
-		return nil, nil, err
+	seed := seedOf(c, flags.seed)
+	for i, p := range paths {
+		paths[i] = f.Path(p)
 	}
-	files, err := scenarios.Discover(o.scenarios)
+	files, err := scenarios.Discover(paths)
 	if err != nil {
 		return nil, nil, usageErr("--scenario: %v", err)
 	}
 	if len(files) == 0 {
-		return nil, nil, usageErr("--scenario: no *.yaml or *.yml files in %s", strings.Join(o.scenarios, ", "))
+		return nil, nil, usageErr("--scenario: no *.yaml or *.yml files in %s", strings.Join(paths, ", "))
 	}
 	suite, err := loader.Load(files)
 	if err != nil {
@@ -267,14 +259,8 @@ func (o *loadOptions) scenarioFlows(c *cobra.Command) ([]load.Flow, []string, er
 			continue
 		}
 		secrets = append(secrets, sc.Secrets...)
-		call := sc.Call
-		spec := simulate.CallSpec{
-			Direction: call.Direction, APIVersion: call.Profile.Name, DialStatus: call.DialStatus,
-			From: call.Caller.E164, To: call.Called.E164, AccountSid: call.AccountSid,
-			Params: call.Overrides, NoGeo: call.NoGeo, Seed: seed,
-		}
 		flows = append(flows, load.Flow{
-			Name: sc.ID(), Spec: spec, Options: sc.Options,
+			Name: sc.ID(), Spec: sc.CallSpec(seed), Options: sc.Options,
 			NewChecker: func(int64) load.Checker { return sc.Check() },
 		})
 	}

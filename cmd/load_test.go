@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,27 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callsim/callsim/demoapp"
 	"github.com/callsim/callsim/simulate/load"
 )
-
-// loadCmd runs callsim in-process with no config file or CALLSIM_*/TWILIO_*
-// settings from the machine.
-func loadCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "CALLSIM_") || strings.HasPrefix(k, "TWILIO_") {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv("HOME", t.TempDir())
-	var out, errOut bytes.Buffer
-	code = Execute(args, strings.NewReader(""), &out, &errOut)
-	return code, out.String(), errOut.String()
-}
 
 const loadToken = "loadtesttoken0123456789abcdef012"
 
@@ -51,8 +34,10 @@ func decodeSummary(t *testing.T, out string) load.Summary {
 }
 
 func TestLoadJSONAgainstDemo(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
 	app, base := demoServer(t)
-	code, out, errOut := loadCmd(t, "load", "--url", base+"/voice", "--auth-token", loadToken, "--calls", "40",
+	code, out, errOut := c.run("", "load", "--url", base+"/voice", "--auth-token", loadToken, "--calls", "40",
 		"--concurrency", "8", "--digits", "1", "--dial-outcome", "busy", "--status-callback", base+"/status", "--seed", "7", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
@@ -85,6 +70,8 @@ func TestLoadJSONAgainstDemo(t *testing.T) {
 }
 
 func TestLoadTextSummaryAndFailures(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
 		if strings.HasSuffix(r.PostForm.Get("CallGuid"), "0") || r.PostForm.Get("CallStatus") == "completed" {
@@ -95,7 +82,7 @@ func TestLoadTextSummaryAndFailures(t *testing.T) {
 		fmt.Fprint(w, "<Response><Say>Hi</Say></Response>")
 	}))
 	defer srv.Close()
-	code, out, errOut := loadCmd(t, "load", "--url", srv.URL, "--calls", "30", "--concurrency", "4", "--progress", "never")
+	code, out, errOut := c.run("", "load", "--url", srv.URL, "--calls", "30", "--concurrency", "4", "--progress", "never")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1 when calls fail\n%s\n%s", code, out, errOut)
 	}
@@ -108,15 +95,17 @@ func TestLoadTextSummaryAndFailures(t *testing.T) {
 		t.Errorf("stderr without --progress: %q", errOut)
 	}
 	// --progress always writes the live line to stderr.
-	code, _, errOut = loadCmd(t, "load", "--url", srv.URL, "--calls", "3", "--progress", "always", "--no-end")
+	code, _, errOut = c.run("", "load", "--url", srv.URL, "--calls", "3", "--progress", "always", "--no-end")
 	if !strings.Contains(errOut, "calls 3/3 done") {
 		t.Errorf("progress line missing (exit %d): %q", code, errOut)
 	}
 }
 
 func TestLoadRateAndDuration(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
 	_, base := demoServer(t)
-	code, out, errOut := loadCmd(t, "load", "--url", base+"/voice", "--auth-token", loadToken, "--rate", "100/s", "--duration", "200ms", "--no-end", "--json")
+	code, out, errOut := c.run("", "load", "--url", base+"/voice", "--auth-token", loadToken, "--rate", "100/s", "--duration", "200ms", "--no-end", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -127,14 +116,18 @@ func TestLoadRateAndDuration(t *testing.T) {
 }
 
 func TestLoadNewConnections(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
 	_, base := demoServer(t)
-	code, out, errOut := loadCmd(t, "load", "--url", base+"/voice", "--auth-token", loadToken, "--calls", "5", "--new-connections", "--json")
+	code, out, errOut := c.run("", "load", "--url", base+"/voice", "--auth-token", loadToken, "--calls", "5", "--new-connections", "--json")
 	if code != 0 || !decodeSummary(t, out).NewConnections {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
 
 func TestLoadScenario(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
 	app, base := demoServer(t)
 	dir := t.TempDir()
 	yaml := `name: hours then goodbye
@@ -156,9 +149,9 @@ steps:
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("APP_URL", base)
-	code, out, errOut := loadCmd(t, "load", "--scenario", file, "--calls", "10", "--concurrency", "3", "--json")
-	t.Setenv("APP_URL", base)
+	c.env["APP_URL"] = base
+	code, out, errOut := c.run("", "load", "--scenario", file, "--calls", "10", "--concurrency", "3", "--json")
+	c.env["APP_URL"] = base
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -177,7 +170,7 @@ steps:
 		t.Errorf("%d distinct calls, %d dial actions", len(sids), dialled)
 	}
 	// The scenario describes the call: flow flags are refused.
-	if code, _, errOut := loadCmd(t, "load", "--scenario", file, "--digits", "1"); code != ExitUsage || !strings.Contains(errOut, "--digits cannot be used with --scenario") {
+	if code, _, errOut := c.run("", "load", "--scenario", file, "--digits", "1"); code != ExitUsage || !strings.Contains(errOut, "--digits cannot be used with --scenario") {
 		t.Errorf("exit %d %q", code, errOut)
 	}
 }
@@ -185,6 +178,8 @@ steps:
 // A scenario's expectations are checked on every call: a call that fails
 // them is a failed call, and the summary names the first failure's line.
 func TestLoadScenarioExpectations(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
 	_, base := demoServer(t)
 	yaml := `name: wrong greeting
 url: ${APP_URL}/voice
@@ -206,8 +201,8 @@ steps:
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("APP_URL", base)
-	code, out, errOut := loadCmd(t, "load", "--scenario", file, "--calls", "8", "--concurrency", "4", "--json")
+	c.env["APP_URL"] = base
+	code, out, errOut := c.run("", "load", "--scenario", file, "--calls", "8", "--concurrency", "4", "--json")
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want %d\n%s\n%s", code, ExitFailed, out, errOut)
 	}
@@ -221,21 +216,23 @@ steps:
 	if s.Calls.Failed != 4 || s.Errors != 0 {
 		t.Errorf("calls %+v, %d request errors: the app answered every request", s.Calls, s.Errors)
 	}
-	code, out, _ = loadCmd(t, "load", "--scenario", file, "--calls", "2", "--concurrency", "1")
+	code, out, _ = c.run("", "load", "--scenario", file, "--calls", "2", "--concurrency", "1")
 	if code != ExitFailed || !strings.Contains(out, "expectations failed in 1 calls") || !strings.Contains(out, "first in call 0: "+file+":6:") {
 		t.Errorf("exit %d, text summary:\n%s", code, out)
 	}
 }
 
 func TestLoadUsageErrors(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"load"}, "--url is required"},
-		{[]string{"load", "--url", "http://127.0.0.1:1/", "--calls", "0"}, "--calls 0: must be at least 1"},
-		{[]string{"load", "--url", "http://127.0.0.1:1/", "--concurrency", "0"}, "--concurrency 0"},
-		{[]string{"load", "--url", "http://127.0.0.1:1/", "--rate", "fast"}, `--rate "fast"`},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--calls", "0"}, `invalid value "0" for --calls: want at least 1`},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--concurrency", "0"}, `invalid value "0" for --concurrency`},
+		{[]string{"load", "--url", "http://127.0.0.1:1/", "--rate", "fast"}, `invalid value "fast" for --rate`},
 		{[]string{"load", "--url", "http://127.0.0.1:1/", "--rate", "5/fortnight"}, "unknown unit"},
 		{[]string{"load", "--url", "http://127.0.0.1:1/", "--interactive"}, "--interactive cannot be used with load"},
 		{[]string{"load", "--url", "http://127.0.0.1:1/", "--direction", "sideways"}, "--direction"},
@@ -243,9 +240,48 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"load", "--url", "http://127.0.0.1:1/", "--progress", "loud"}, "--progress"},
 		{[]string{"load", "--scenario", "/nonexistent/dir"}, "--scenario"},
 	} {
-		code, _, errOut := loadCmd(t, tc.args...)
+		code, _, errOut := c.run("", tc.args...)
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
 		}
+	}
+}
+
+// The first Ctrl-C stops the load with a partial summary (exit 1).
+func TestLoadInterrupted(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(300 * time.Millisecond):
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, "<Response><Hangup/></Response>")
+	}))
+	defer srv.Close()
+	f, io := c.factory("")
+	sigs := make(chan os.Signal, 2)
+	f.Signals = func() (<-chan os.Signal, func()) { return sigs, func() {} }
+	f.Exit = func(code int) { t.Errorf("exit %d after one Ctrl-C", code) }
+	done := make(chan int)
+	go func() {
+		done <- Execute(f, []string{"load", "--url", srv.URL, "--calls", "1000", "--concurrency", "2", "--json"})
+	}()
+	<-arrived
+	sigs <- os.Interrupt
+	select {
+	case code := <-done:
+		sum := decodeSummary(t, io.Out.(interface{ String() string }).String())
+		if code != ExitFailed || !sum.Interrupted || sum.Calls.Started >= 1000 {
+			t.Errorf("exit %d, interrupted %t, %d calls started", code, sum.Interrupted, sum.Calls.Started)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("load did not stop on Ctrl-C")
 	}
 }

@@ -1,5 +1,7 @@
-// Package cmd is callsim's command line: it parses flags into options and
-// calls the simulate and scenarios packages.
+// Package cmd is callsim's command line. Every command follows one shape:
+// NewCmdX(f, runF) parses flags (and the CALLSIM_* environment and the
+// config file) into XOptions and calls runF, or xRun, which calls into the
+// simulate and scenarios packages.
 package cmd
 
 import (
@@ -10,18 +12,19 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
+	"github.com/callsim/callsim/internal/iostreams"
 	"github.com/callsim/callsim/simulate"
 )
 
 // Exit codes, as documented in the README.
 const (
-	ExitOK      = 0 // the endpoint behaved / every scenario passed
-	ExitFailed  = 1 // the endpoint failed, or a scenario failed
-	ExitUsage   = 2 // bad usage or input
-	exitUnknown = 2
+	ExitOK          = cmdutil.ExitOK
+	ExitFailed      = cmdutil.ExitFailed
+	ExitUsage       = cmdutil.ExitUsage
+	ExitInterrupted = cmdutil.ExitInterrupted
 )
 
 // Version is set at build time with -ldflags "-X github.com/callsim/callsim/cmd.Version=…";
@@ -35,137 +38,143 @@ func version() string {
 	return Version
 }
 
-// exitError carries an exit code through cobra.
-type exitError struct {
-	code int
-	err  error
+var (
+	usageErr = cmdutil.UsageErr
+	failed   = cmdutil.ErrFailed
+)
+
+// Main runs callsim on the process's arguments, streams and environment,
+// and returns the exit code.
+func Main() int {
+	return Execute(cmdutil.New(), os.Args[1:])
 }
 
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return ""
-	}
-	return e.err.Error()
+// Execute runs callsim with args and returns the exit code.
+func Execute(f *cmdutil.Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	return report(f.IOStreams.ErrOut, root.Execute())
 }
 
-func usageErr(format string, args ...any) error {
-	return &exitError{ExitUsage, fmt.Errorf(format, args...)}
-}
-
-// failed is exit 1 with nothing more to say (the report said it).
-var failed = &exitError{code: ExitFailed}
-
-// IO is where a command reads and writes.
-type IO struct {
-	In          io.Reader
-	Out, ErrOut io.Writer
-	// Terminal is true when Out is a terminal (colours, progress).
-	Terminal bool
-	// InTerminal is true when In is a terminal (interactive prompts).
-	InTerminal bool
-	// ErrTerminal is true when ErrOut is a terminal (progress lines).
-	ErrTerminal bool
-}
-
-// globals are the flags every command has.
-type globals struct {
-	config  string
-	color   string
-	json    bool
-	verbose bool
-}
-
-func (g *globals) colorOn(io *IO) (bool, error) {
-	switch g.color {
-	case "always":
-		return true, nil
-	case "never":
-		return false, nil
-	case "auto", "":
-		_, noColor := os.LookupEnv("NO_COLOR")
-		return io.Terminal && !noColor, nil
-	}
-	return false, usageErr("--color: must be auto, always or never (got %q)", g.color)
-}
-
-// NewRootCmd builds the command tree.
-func NewRootCmd(io *IO) *cobra.Command {
-	g := &globals{}
+// newRoot is the root command and its global flags, without subcommands.
+func newRoot(f *cmdutil.Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "callsim",
 		Short: "Play Twilio against your voice webhook, locally",
 		Long: `callsim makes the HTTP requests Twilio makes to a voice webhook (signed, with
 realistic call data), follows the TwiML your app returns like a real call would,
-and reports every request and response.`,
+and reports every request and response.
+
+Colour (--color auto): on when standard output is a terminal, off when
+NO_COLOR is set to a non-empty value or TERM=dumb; CALLSIM_COLOR and color:
+in the config file set the mode too, and --color wins over all.
+CALLSIM_FORCE_TTY=1 treats standard output and error as terminals.
+
+Exit codes: 0 ok, 1 the endpoint or a scenario failed (or Ctrl-C stopped a
+run), 2 bad usage or input, 130 a second Ctrl-C stopped callsim at once.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	io := f.IOStreams
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{ExitUsage, fmt.Errorf("%v (see '%s --help')", err, c.CommandPath())}
+		return cmdutil.FlagError(c.CommandPath(), err)
 	})
+	var color string
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.config, "config", "", "config file (default ./callsim.yaml, then the user config dir)")
-	pf.StringVar(&g.color, "color", "auto", "colour output: auto, always or never (NO_COLOR turns auto off)")
-	pf.BoolVar(&g.json, "json", false, "print one JSON document instead of the human report")
-	pf.BoolVarP(&g.verbose, "verbose", "v", false, "show every field, header and body")
+	pf.String("config", "", "config file (default ./callsim.yaml, then the user config dir)")
+	pf.Var(cmdutil.NewEnum(&color, "auto", "auto", "always", "never"), "color",
+		"colour output: auto, always or never (also CALLSIM_COLOR, color: in the config file; auto is off when not a terminal, with NO_COLOR set non-empty, or TERM=dumb)")
+	pf.Bool("json", false, "print one JSON document instead of the human report")
+	pf.BoolP("verbose", "v", false, "show every field, header and body")
+	return root
+}
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	root := newRoot(f)
 	root.AddCommand(
-		newInboundCmd(io, g),
-		newOutboundCmd(io, g),
-		newDemoCmd(io, g),
-		newConfigCmd(io, g),
-		newLoadCmd(io, g),
-		newExampleCmd(io, g),
-		newFieldsCmd(io, g),
-		newSignCmd(io, g),
-		newVerifyCmd(io, g),
-		newDocsCmd(io, g),
-		newRunCmd(io, g),
-		newSchemaCmd(io, g),
+		NewCmdInbound(f, nil),
+		NewCmdOutbound(f, nil),
+		NewCmdDemo(f, nil),
+		NewCmdConfig(f, nil),
+		NewCmdLoad(f, nil),
+		NewCmdExample(f, nil),
+		NewCmdFields(f, nil),
+		NewCmdSign(f, nil),
+		NewCmdVerify(f, nil),
+		NewCmdDocs(f, nil),
+		NewCmdRun(f, nil),
+		NewCmdSchema(f, nil),
 	)
 	return root
 }
 
-// Execute runs callsim with args and returns the exit code.
-func Execute(args []string, in io.Reader, out, errOut io.Writer) int {
-	io := &IO{In: in, Out: out, ErrOut: errOut}
-	if f, ok := out.(interface{ Fd() uintptr }); ok {
-		io.Terminal = isatty.IsTerminal(f.Fd())
-	}
-	if f, ok := in.(interface{ Fd() uintptr }); ok {
-		io.InTerminal = isatty.IsTerminal(f.Fd())
-	}
-	if f, ok := errOut.(interface{ Fd() uintptr }); ok {
-		io.ErrTerminal = isatty.IsTerminal(f.Fd())
-	}
-	root := NewRootCmd(io)
-	root.SetArgs(args)
-	err := root.Execute()
-	return report(io, err)
+// Common is what every command takes from the global flags, the
+// environment and the config file.
+type Common struct {
+	IO       *iostreams.IOStreams
+	JSON     bool
+	Verbose  bool
+	Settings *cmdutil.Settings
 }
 
-func report(io *IO, err error) int {
+// prepare reads the config file, layers it and the environment under the
+// flags of c, and sets the colour policy.
+func prepare(f *cmdutil.Factory, c *cobra.Command) (Common, error) {
+	fl := c.Flags()
+	configPath, _ := fl.GetString("config")
+	cfg, err := f.Config(configPath)
+	if err != nil {
+		return Common{}, err
+	}
+	s, err := f.Layer(c, cfg)
+	if err != nil {
+		return Common{}, err
+	}
+	mode, err := iostreams.ParseColorMode(fl.Lookup("color").Value.String())
+	if err != nil {
+		return Common{}, err
+	}
+	f.IOStreams.SetColorMode(mode)
+	json, _ := fl.GetBool("json")
+	verbose, _ := fl.GetBool("verbose")
+	return Common{IO: f.IOStreams, JSON: json, Verbose: verbose, Settings: s}, nil
+}
+
+// flagError turns an InputError from the simulate package about a setting
+// that came from the environment or the config file into a message naming
+// that source.
+func (c Common) flagError(err error) error {
+	var ie *simulate.InputError
+	if errors.As(err, &ie) && ie.Field != "" && c.Settings != nil && !c.Settings.FromFlagOrDefault(ie.Field) {
+		return usageErr("%s: %s", c.Settings.Origin(ie.Field), ie.Msg)
+	}
+	return err
+}
+
+func report(errOut io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	var ee *exitError
+	var ee *cmdutil.ExitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(io.ErrOut, "callsim: %s\n", oneLine(ee.err.Error()))
+		if ee.Err != nil {
+			fmt.Fprintf(errOut, "callsim: %s\n", oneLine(ee.Err.Error()))
 		}
-		return ee.code
+		return ee.Code
 	}
 	var ie *simulate.InputError
 	if errors.As(err, &ie) {
-		fmt.Fprintf(io.ErrOut, "callsim: %s\n", oneLine(flagMessage(ie)))
+		fmt.Fprintf(errOut, "callsim: %s\n", oneLine(flagMessage(ie)))
 		return ExitUsage
 	}
 	// cobra's own usage errors (unknown command, wrong arg count).
-	fmt.Fprintf(io.ErrOut, "callsim: %s\n", oneLine(err.Error()))
-	return exitUnknown
+	fmt.Fprintf(errOut, "callsim: %s\n", oneLine(err.Error()))
+	return ExitUsage
 }
 
 func flagMessage(ie *simulate.InputError) string {

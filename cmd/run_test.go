@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -18,49 +17,6 @@ import (
 	"github.com/callsim/callsim/scenarios"
 )
 
-// scenarioEnv gives a test a clean environment and an empty working
-// directory, and returns that directory.
-func scenarioEnv(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	for _, e := range os.Environ() {
-		k, _, _ := strings.Cut(e, "=")
-		if strings.HasPrefix(k, "CALLSIM_") || strings.HasPrefix(k, "TWILIO_") || k == "APP_URL" || k == "GITHUB_ACTIONS" || k == "NO_COLOR" {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
-	wd, _ := os.Getwd()
-	t.Cleanup(func() { os.Chdir(wd) })
-	if err := os.Chdir(dir); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = Execute(args, strings.NewReader(""), &out, &errOut)
-	return code, out.String(), errOut.String()
-}
-
-// examplesDir is the repository's scenarios/ folder.
-func examplesDir(t *testing.T) string {
-	t.Helper()
-	wd, _ := os.Getwd()
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "scenarios")
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test")
-		}
-	}
-}
-
 // counting serves h and counts the requests it gets.
 func counting(h http.Handler) (*httptest.Server, *atomic.Int64) {
 	var n atomic.Int64
@@ -71,27 +27,18 @@ func counting(h http.Handler) (*httptest.Server, *atomic.Int64) {
 	return srv, &n
 }
 
-func write(t *testing.T, path, text string) string {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // The repository's examples pass against the demo app, as in CI.
 func TestRunExamplesAgainstDemo(t *testing.T) {
-	examples := examplesDir(t)
-	dir := scenarioEnv(t)
+	t.Parallel()
+	examples := filepath.Join(repoRoot(t), "scenarios")
+	c := newCLI(t)
+	dir := c.dir
 	const token = "cli-demo-token-9f3a"
 	app := &demoapp.App{AuthToken: token}
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()
 	junit := filepath.Join(dir, "junit.xml")
-	code, out, errOut := runCLI(t, "run", examples, "--env", "APP_URL="+srv.URL, "--env", "TWILIO_AUTH_TOKEN="+token, "--junit", junit, "--parallel", "3")
+	code, out, errOut := c.run("", "run", examples, "--env", "APP_URL="+srv.URL, "--env", "TWILIO_AUTH_TOKEN="+token, "--junit", junit, "--parallel", "3")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -140,53 +87,26 @@ steps:
     expect: {say: open every day}
 `
 
-func TestRunFailureExits1(t *testing.T) {
-	dir := scenarioEnv(t)
-	srv := httptest.NewServer((&demoapp.App{}).Handler())
-	defer srv.Close()
-	write(t, filepath.Join(dir, "scenarios", "a.yaml"), passing)
-	write(t, filepath.Join(dir, "scenarios", "b.yaml"), failing)
-	t.Setenv("APP_URL", srv.URL)
-	code, out, errOut := runCLI(t, "run") // default: ./scenarios
-	if code != 1 {
-		t.Fatalf("exit %d, want 1\n%s\n%s", code, out, errOut)
-	}
-	for _, want := range []string{
-		"✘ Wrong hours (scenarios/b.yaml:1:1)",
-		"step 1 (press: \"3\") at scenarios/b.yaml:4",
-		`expect.say at 5:14: no <Say> in this step matches "open every day"`,
-		`want: "…open every day…"`,
-		`"We are open Monday to Friday, nine to five."`,
-		"transcript of the call:",
-		"1 passed, 1 failed",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	if errOut != "" {
-		t.Errorf("stderr: %s", errOut)
-	}
-}
-
 // Bad input: every problem of every file, exit 2, and not one request.
 func TestRunBadInputSendsNothing(t *testing.T) {
-	dir := scenarioEnv(t)
+	t.Parallel()
+	c := newCLI(t)
+	dir := c.dir
 	srv, hits := counting((&demoapp.App{}).Handler())
 	defer srv.Close()
-	write(t, filepath.Join(dir, "s", "good.yaml"), passing)
-	write(t, filepath.Join(dir, "s", "bad.yml"), "url: ${APP_URL}/voice\nsteps:\n  - press: \"1\"\n    expect: {sya: hi}\n")
-	write(t, filepath.Join(dir, "s", "worse.yaml"), "url: ${APP_URL}/voice\ncall: {from: \"+1 555\"}\n")
-	write(t, filepath.Join(dir, "s", "README.md"), "not a scenario")
-	t.Setenv("APP_URL", srv.URL)
+	c.write(filepath.Join("s", "good.yaml"), passing)
+	c.write(filepath.Join("s", "bad.yml"), "url: ${APP_URL}/voice\nsteps:\n  - press: \"1\"\n    expect: {sya: hi}\n")
+	c.write(filepath.Join("s", "worse.yaml"), "url: ${APP_URL}/voice\ncall: {from: \"+1 555\"}\n")
+	c.write(filepath.Join("s", "README.md"), "not a scenario")
+	c.env["APP_URL"] = srv.URL
 	for _, args := range [][]string{{"run", "s"}, {"run", "--check", "s"}} {
-		code, out, errOut := runCLI(t, args...)
+		code, out, errOut := c.run("", args...)
 		if code != 2 {
 			t.Fatalf("%v: exit %d, want 2\n%s\n%s", args, code, out, errOut)
 		}
 		want := []string{
-			`s/bad.yml:4:14: steps[0].expect.sya: unknown key (did you mean "say"?)`,
-			`s/worse.yaml:2:14: call.from: not a valid phone number: +1 555`,
+			filepath.Join(dir, "s", "bad.yml") + `:4:14: steps[0].expect.sya: unknown key (did you mean "say"?)`,
+			filepath.Join(dir, "s", "worse.yaml") + `:2:14: call.from: not a valid phone number: +1 555`,
 		}
 		lines := strings.Split(strings.TrimSpace(errOut), "\n")
 		if len(lines) != 3 || lines[0] != want[0] || lines[1] != want[1] || !strings.HasPrefix(lines[2], "callsim: 2 problems in scenario files") {
@@ -198,7 +118,7 @@ func TestRunBadInputSendsNothing(t *testing.T) {
 	}
 
 	// --check --json: one document for editors.
-	code, out, _ := runCLI(t, "run", "--check", "--json", "s")
+	code, out, _ := c.run("", "run", "--check", "--json", "s")
 	var doc struct {
 		OK     bool              `json:"ok"`
 		Errors []scenarios.Error `json:"errors"`
@@ -209,7 +129,7 @@ func TestRunBadInputSendsNothing(t *testing.T) {
 
 	os.Remove(filepath.Join(dir, "s", "bad.yml"))
 	os.Remove(filepath.Join(dir, "s", "worse.yaml"))
-	code, out, errOut := runCLI(t, "run", "--check", "s")
+	code, out, errOut := c.run("", "run", "--check", "s")
 	if code != 0 || out != "1 scenario in 1 file: no problems\n" {
 		t.Errorf("exit %d: %q %q", code, out, errOut)
 	}
@@ -219,31 +139,33 @@ func TestRunBadInputSendsNothing(t *testing.T) {
 }
 
 func TestRunReportsAndShards(t *testing.T) {
-	dir := scenarioEnv(t)
+	t.Parallel()
+	c := newCLI(t)
+	dir := c.dir
 	srv := httptest.NewServer((&demoapp.App{}).Handler())
 	defer srv.Close()
 	var list strings.Builder
 	for i := range 7 {
 		fmt.Fprintf(&list, "- name: s%d\n  url: ${APP_URL}/voice\n  steps:\n    - expect: {say: For sales}\n", i)
 	}
-	write(t, filepath.Join(dir, "a.yaml"), list.String())
-	write(t, filepath.Join(dir, "b.yaml"), failing)
+	c.write(filepath.Join("a.yaml"), list.String())
+	c.write(filepath.Join("b.yaml"), failing)
 	env := "APP_URL=" + srv.URL
 
-	code, out, _ := runCLI(t, "run", "a.yaml", "b.yaml", "--env", env, "--json")
+	code, out, _ := c.run("", "run", "a.yaml", "b.yaml", "--env", env, "--json")
 	var rep scenarios.JSONReport
 	if code != 1 || json.Unmarshal([]byte(out), &rep) != nil || rep.Passed != 7 || rep.Failed != 1 || len(rep.Files) != 2 {
 		t.Fatalf("exit %d: %+v\n%s", code, rep, out)
 	}
 
-	code, out, _ = runCLI(t, "run", "a.yaml", "b.yaml", "--env", env, "--tap")
-	if code != 1 || !strings.HasPrefix(out, "TAP version 14\n1..8\n") || !strings.Contains(out, "not ok 8 - b.yaml: Wrong hours") {
+	code, out, _ = c.run("", "run", "a.yaml", "b.yaml", "--env", env, "--tap")
+	if code != 1 || !strings.HasPrefix(out, "TAP version 14\n1..8\n") || !strings.Contains(out, "not ok 8 - "+filepath.Join(dir, "b.yaml")+": Wrong hours") {
 		t.Errorf("TAP exit %d:\n%s", code, out)
 	}
 
 	seen := map[string]int{}
 	for i := 1; i <= 3; i++ {
-		_, out, _ := runCLI(t, "run", "a.yaml", "b.yaml", "--env", env, "--json", "--shard", fmt.Sprintf("%d/3", i))
+		_, out, _ := c.run("", "run", "a.yaml", "b.yaml", "--env", env, "--json", "--shard", fmt.Sprintf("%d/3", i))
 		var part scenarios.JSONReport
 		if err := json.Unmarshal([]byte(out), &part); err != nil {
 			t.Fatal(err)
@@ -263,30 +185,31 @@ func TestRunReportsAndShards(t *testing.T) {
 		}
 	}
 
-	code, out, _ = runCLI(t, "run", "a.yaml", "--env", env, "--run", "^s[12]$")
+	code, out, _ = c.run("", "run", "a.yaml", "--env", env, "--run", "^s[12]$")
 	if code != 0 || !strings.Contains(out, "2 passed, 0 failed") {
 		t.Errorf("--run: exit %d %s", code, out)
 	}
-	code, out, _ = runCLI(t, "run", "a.yaml", "b.yaml", "--env", env, "--fail-fast", "--parallel", "1", "--run", "Wrong|s0")
+	code, out, _ = c.run("", "run", "a.yaml", "b.yaml", "--env", env, "--fail-fast", "--parallel", "1", "--run", "Wrong|s0")
 	if code != 1 || !strings.Contains(out, "1 passed, 1 failed") {
 		t.Errorf("--fail-fast: exit %d %s", code, out)
 	}
 }
 
 func TestRunOverrides(t *testing.T) {
-	dir := scenarioEnv(t)
+	t.Parallel()
+	c := newCLI(t)
 	const token = "override-token-123"
 	app := &demoapp.App{AuthToken: token}
 	srv := httptest.NewServer(app.Handler())
 	defer srv.Close()
-	write(t, filepath.Join(dir, "x.yaml"), `name: Overridden
+	c.write(filepath.Join("x.yaml"), `name: Overridden
 url: http://127.0.0.1:1/nowhere
 auth_token: wrong-token
 call: {api_version: 2010-04-01}
 steps:
   - expect: {request: {ForwardedFrom: "+14155550000"}, say: For sales}
 `)
-	code, out, errOut := runCLI(t, "run", "x.yaml", "--url", srv.URL+"/voice", "--auth-token", token, "--param", "ForwardedFrom=+14155550000")
+	code, out, errOut := c.run("", "run", "x.yaml", "--url", srv.URL+"/voice", "--auth-token", token, "--param", "ForwardedFrom=+14155550000")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -301,7 +224,9 @@ steps:
 }
 
 func TestRunRetries(t *testing.T) {
-	dir := scenarioEnv(t)
+	t.Parallel()
+	c := newCLI(t)
+	dir := c.dir
 	var fails atomic.Int64
 	fails.Store(1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -314,9 +239,9 @@ func TestRunRetries(t *testing.T) {
 		fmt.Fprint(w, "<Response><Say>ok</Say></Response>")
 	}))
 	defer srv.Close()
-	write(t, filepath.Join(dir, "f.yaml"), "url: ${APP_URL}/\nsteps:\n  - expect: {say: ok}\n")
+	c.write(filepath.Join("f.yaml"), "url: ${APP_URL}/\nsteps:\n  - expect: {say: ok}\n")
 	junit := filepath.Join(dir, "j.xml")
-	code, out, _ := runCLI(t, "run", "f.yaml", "--env", "APP_URL="+srv.URL, "--retries", "2", "--junit", junit)
+	code, out, _ := c.run("", "run", "f.yaml", "--env", "APP_URL="+srv.URL, "--retries", "2", "--junit", junit)
 	if code != 0 || !strings.Contains(out, "1 passed, 0 failed (1 flaky: passed on a retry)") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
@@ -326,27 +251,12 @@ func TestRunRetries(t *testing.T) {
 	}
 }
 
-func TestRunGitHubAnnotations(t *testing.T) {
-	dir := scenarioEnv(t)
-	srv := httptest.NewServer((&demoapp.App{}).Handler())
-	defer srv.Close()
-	write(t, filepath.Join(dir, "b.yaml"), failing)
-	t.Setenv("GITHUB_ACTIONS", "true")
-	code, out, _ := runCLI(t, "run", "b.yaml", "--env", "APP_URL="+srv.URL)
-	if code != 1 || !regexp.MustCompile(`(?m)^::error file=b\.yaml,line=5,col=14,title=Wrong hours%3A step 1 expect\.say::no <Say> in this step matches "open every day"%0A`).MatchString(out) {
-		t.Errorf("exit %d:\n%s", code, out)
-	}
-	write(t, filepath.Join(dir, "bad.yaml"), "url: http://127.0.0.1:1/\nstep: []\n")
-	code, out, _ = runCLI(t, "run", "bad.yaml")
-	if code != 2 || !strings.Contains(out, "::error file=bad.yaml,line=2,col=1,title=callsim scenario file::step: unknown key") {
-		t.Errorf("exit %d:\n%s", code, out)
-	}
-}
-
 func TestRunUsageErrors(t *testing.T) {
-	dir := scenarioEnv(t)
-	write(t, filepath.Join(dir, "a.yaml"), "url: http://127.0.0.1:1/voice\n")
-	for _, c := range []struct {
+	t.Parallel()
+	c := newCLI(t)
+	dir := c.dir
+	c.write(filepath.Join("a.yaml"), "url: http://127.0.0.1:1/voice\n")
+	for _, tc := range []struct {
 		args []string
 		want string
 	}{
@@ -354,7 +264,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "missing.yaml"}, "missing.yaml: no such file or directory"},
 		{[]string{"run", "a.yaml", "--shard", "3/2"}, "--shard"},
 		{[]string{"run", "a.yaml", "--json", "--tap"}, "choose one"},
-		{[]string{"run", "a.yaml", "--parallel", "-1"}, "--parallel -1"},
+		{[]string{"run", "a.yaml", "--parallel", "-1"}, `invalid value "-1" for --parallel`},
 		{[]string{"run", "a.yaml", "--retries", "-1"}, "--retries"},
 		{[]string{"run", "a.yaml", "--url", "localhost:3000"}, "--url"},
 		{[]string{"run", "a.yaml", "--param", "novalue"}, "--param"},
@@ -362,20 +272,21 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "a.yaml", "--run", "("}, "--run"},
 		{[]string{"run", "a.yaml", "--color", "pink"}, "--color"},
 	} {
-		code, out, errOut := runCLI(t, c.args...)
-		if code != 2 || !strings.Contains(errOut, c.want) {
-			t.Errorf("%v: exit %d, stderr %q (want %q) %s", c.args, code, errOut, c.want, out)
+		code, out, errOut := c.run("", tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q (want %q) %s", tc.args, code, errOut, tc.want, out)
 		}
 	}
 	os.MkdirAll(filepath.Join(dir, "empty"), 0o755)
-	if code, _, errOut := runCLI(t, "run", "empty"); code != 2 || !strings.Contains(errOut, "no *.yaml or *.yml files in empty") {
+	if code, _, errOut := c.run("", "run", "empty"); code != 2 || !strings.Contains(errOut, "no *.yaml or *.yml files in "+filepath.Join(dir, "empty")) {
 		t.Errorf("empty folder: %d %s", code, errOut)
 	}
 }
 
 func TestSchemaCommand(t *testing.T) {
-	scenarioEnv(t)
-	code, out, _ := runCLI(t, "schema")
+	t.Parallel()
+	c := newCLI(t)
+	code, out, _ := c.run("", "schema")
 	var doc map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
 		t.Fatalf("exit %d: %.200s", code, out)
@@ -385,39 +296,42 @@ func TestSchemaCommand(t *testing.T) {
 	}
 }
 
-// On a terminal, a line per finished scenario, in file order.
+// On a terminal, a line per finished scenario, in file order; a bar for
+// many scenarios.
 func TestRunProgressOnTerminal(t *testing.T) {
-	dir := scenarioEnv(t)
+	t.Parallel()
+	c := newCLI(t)
+	c.tty = true
 	srv := httptest.NewServer((&demoapp.App{}).Handler())
 	defer srv.Close()
-	write(t, filepath.Join(dir, "a.yaml"), passing)
-	write(t, filepath.Join(dir, "b.yaml"), failing)
-	t.Setenv("APP_URL", srv.URL)
-	var out, errOut bytes.Buffer
-	io := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Terminal: true}
-	root := NewRootCmd(io)
-	root.SetArgs([]string{"run", "a.yaml", "b.yaml", "--color", "never"})
-	code := report(io, root.Execute())
+	a := c.write("a.yaml", passing)
+	b := c.write("b.yaml", failing)
+	c.env["APP_URL"] = srv.URL
+	code, out, _ := c.run("", "run", a, b, "--color", "never")
 	if code != 1 {
-		t.Fatalf("exit %d\n%s", code, out.String())
+		t.Fatalf("exit %d\n%s", code, out)
 	}
-	lines := strings.Split(out.String(), "\n")
-	if !strings.HasPrefix(lines[0], "✔ a.yaml: Menu  (2 steps, ") || !strings.HasPrefix(lines[1], "✘ b.yaml: Wrong hours  (step 1: expect.say, ") {
-		t.Errorf("progress lines:\n%s", out.String())
+	lines := strings.Split(out, "\n")
+	if !strings.HasPrefix(lines[0], "✔ "+a+": Menu  (2 steps, ") || !strings.HasPrefix(lines[1], "✘ "+b+": Wrong hours  (step 1: expect.say, ") {
+		t.Errorf("progress lines:\n%s", out)
 	}
 
 	var many strings.Builder
 	for i := range 40 {
 		fmt.Fprintf(&many, "- name: s%d\n  url: ${APP_URL}/voice\n", i)
 	}
-	write(t, filepath.Join(dir, "many.yaml"), many.String())
-	out.Reset()
-	root = NewRootCmd(io)
-	root.SetArgs([]string{"run", "many.yaml", "--color", "never"})
-	if code := report(io, root.Execute()); code != 0 {
-		t.Fatalf("exit %d\n%s", code, out.String())
+	code, out, _ = c.run("", "run", c.write("many.yaml", many.String()), "--color", "never")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
-	if !strings.Contains(out.String(), "] 40/40") || !strings.Contains(out.String(), "\r\x1b[K") || !strings.HasSuffix(out.String(), "40 passed, 0 failed in "+strings.SplitAfter(out.String(), " in ")[len(strings.SplitAfter(out.String(), " in "))-1]) {
-		t.Errorf("progress bar:\n%q", out.String())
+	if !strings.Contains(out, "] 40/40") || !strings.Contains(out, "\r\x1b[K40 passed, 0 failed in ") {
+		t.Errorf("progress bar:\n%q", out)
+	}
+
+	// TERM=dumb cannot erase a line: no progress.
+	c.env["TERM"] = "dumb"
+	_, out, _ = c.run("", "run", a, "--color", "never")
+	if strings.Contains(out, "✔") {
+		t.Errorf("progress on TERM=dumb:\n%s", out)
 	}
 }

@@ -3,10 +3,17 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/scenarios"
 )
 
-func newSchemaCmd(io *IO, _ *globals) *cobra.Command {
+// SchemaOptions is `callsim schema`.
+type SchemaOptions struct {
+	Common
+}
+
+// NewCmdSchema is `callsim schema`.
+func NewCmdSchema(f *cmdutil.Factory, runF func(*SchemaOptions) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema",
 		Short: "Print the JSON Schema of scenario files, for editors and linters",
@@ -18,7 +25,11 @@ reads, so editors can complete and validate them. With the YAML language server
 		Example: `  callsim schema > callsim-scenario.schema.json`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			_, err := io.Out.Write(scenarios.Schema)
+			opts := &SchemaOptions{Common: Common{IO: f.IOStreams}}
+			if runF != nil {
+				return runF(opts)
+			}
+			_, err := opts.IO.Out.Write(scenarios.Schema)
 			return err
 		},
 	}

@@ -9,63 +9,89 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
-// addSignFlags registers the flags sign and verify share.
-func addSignFlags(c *cobra.Command) {
-	f := c.Flags()
-	f.String("url", "", "the full URL Twilio requested, query string included (required)")
-	f.String("method", "POST", "POST (fields are signed after the URL) or GET (fields are added to the URL's query)")
-	f.String("auth-token", "", "your auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN, or auth_token in the config file)")
+// SignOptions is `callsim sign` and, with Signature, `callsim verify`.
+type SignOptions struct {
+	Common
+	Input     simulate.SignInput
+	AuthToken string
+	Explain   bool
+	Signature string // verify: the signature to check
 }
 
-// readSignInput reads the flags, the Key=Value arguments or a form body on
+// signFlags are the flags sign and verify share.
+type signFlags struct {
+	url, method, authToken string
+}
+
+func addSignFlags(c *cobra.Command, o *signFlags) {
+	f := c.Flags()
+	f.StringVar(&o.url, "url", "", "the full URL Twilio requested, query string included (required)")
+	f.StringVar(&o.method, "method", "POST", "POST (fields are signed after the URL) or GET (fields are added to the URL's query)")
+	f.StringVar(&o.authToken, "auth-token", "", "your auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN, or auth_token in the config file)")
+}
+
+// signOptions reads the flags, the Key=Value arguments or a form body on
 // stdin, and the auth token.
-func readSignInput(c *cobra.Command, g *globals, io *IO, args []string) (simulate.SignInput, string, error) {
-	var in simulate.SignInput
-	s, err := loadSettings(c, g)
-	if err != nil {
-		return in, "", err
-	}
+func (o *signFlags) signOptions(f *cmdutil.Factory, c *cobra.Command, args []string) (*SignOptions, error) {
 	// URL and method from flags only: they are the very thing being signed.
-	in.URL, _ = c.Flags().GetString("url")
-	in.Method, _ = c.Flags().GetString("method")
-	in.Method = strings.ToUpper(in.Method)
+	rawURL, _ := c.Flags().GetString("url")
+	method, _ := c.Flags().GetString("method")
+	urlGiven, methodGiven := c.Flags().Changed("url"), c.Flags().Changed("method")
+	common, err := prepare(f, c)
+	if err != nil {
+		return nil, err
+	}
+	if !urlGiven {
+		rawURL = ""
+	}
+	if !methodGiven {
+		method = http.MethodPost
+	}
+	opts := &SignOptions{Common: common, AuthToken: o.authToken}
+	in := &opts.Input
+	in.URL, in.Method = rawURL, strings.ToUpper(method)
 	if in.URL == "" {
-		return in, "", usageErr("--url is required (the full URL Twilio requested, e.g. https://example.com/voice)")
+		return nil, usageErr("--url is required (the full URL Twilio requested, e.g. https://example.com/voice)")
 	}
 	u, err := url.Parse(in.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return in, "", usageErr("--url %q: want an http:// or https:// URL", in.URL)
+		return nil, cmdutil.InvalidValue("--url", in.URL, "want an http:// or https:// URL")
 	}
 	if in.Method != http.MethodGet && in.Method != http.MethodPost {
-		return in, "", usageErr("--method %q: want GET or POST", in.Method)
+		return nil, cmdutil.InvalidValue("--method", method, "want GET or POST")
 	}
-	token := s.String("auth-token")
-	if token == "" {
-		return in, "", usageErr("no auth token: pass --auth-token (or set TWILIO_AUTH_TOKEN or CALLSIM_AUTH_TOKEN)")
+	if opts.AuthToken == "" {
+		return nil, usageErr("no auth token: pass --auth-token (or set TWILIO_AUTH_TOKEN or CALLSIM_AUTH_TOKEN)")
 	}
+	io := common.IO
 	if len(args) > 0 {
 		if in.Params, err = parsePairs(args, ""); err != nil {
-			return in, "", err
+			return nil, err
 		}
-	} else if !io.InTerminal && io.In != nil {
+	} else if !io.IsStdinTTY() && io.In != nil {
 		if in.Body, err = goio.ReadAll(io.In); err != nil {
-			return in, "", usageErr("stdin: %v", err)
+			return nil, usageErr("stdin: %v", err)
 		}
 		if !simulate.HasBodyHash(in.URL) {
 			form := strings.TrimRight(string(in.Body), "\r\n")
 			if in.Params, err = simulate.ParseParams(form); err != nil {
-				return in, "", usageErr("stdin: not a form body (Key=Value&Key=Value): %v", err)
+				return nil, usageErr("stdin: not a form body (Key=Value&Key=Value): %v", err)
 			}
 		}
 	}
-	return in, token, nil
+	return opts, nil
 }
 
-func newSignCmd(io *IO, g *globals) *cobra.Command {
-	var explain bool
+// NewCmdSign is `callsim sign`.
+func NewCmdSign(f *cmdutil.Factory, runF func(*SignOptions) error) *cobra.Command {
+	var (
+		flags   signFlags
+		explain bool
+	)
 	c := &cobra.Command{
 		Use:   "sign --url URL [Key=Value ...]",
 		Short: "Print the X-Twilio-Signature of a request, and how it is computed",
@@ -82,27 +108,35 @@ to compare with your validator when it answers 403.`,
   callsim sign --url 'https://example.com/voice?tenant=7' --explain < body.txt
   callsim example --format form | callsim sign --url https://example.com/voice --explain`,
 		RunE: func(c *cobra.Command, args []string) error {
-			in, token, err := readSignInput(c, g, io, args)
+			opts, err := flags.signOptions(f, c, args)
 			if err != nil {
 				return err
 			}
-			sig, err := simulate.Explain(token, in)
-			if err != nil {
-				return err
+			opts.Explain = explain
+			if runF != nil {
+				return runF(opts)
 			}
-			out := simulate.NewRedactor(io.Out, token)
-			out.AddURL(in.URL)
-			if g.json {
-				return simulate.WriteJSON(out, sig)
-			}
-			if !explain {
-				_, err := fmt.Fprintln(out, sig.Signature)
-				return err
-			}
-			return simulate.WriteExplanation(out, sig)
+			return signRun(opts)
 		},
 	}
-	addSignFlags(c)
+	addSignFlags(c, &flags)
 	c.Flags().BoolVar(&explain, "explain", false, "also print the signed URL and the exact string that was signed")
 	return c
+}
+
+func signRun(o *SignOptions) error {
+	sig, err := simulate.Explain(o.AuthToken, o.Input)
+	if err != nil {
+		return err
+	}
+	out := simulate.NewRedactor(o.IO.Out, o.AuthToken)
+	out.AddURL(o.Input.URL)
+	if o.JSON {
+		return simulate.WriteJSON(out, sig)
+	}
+	if !o.Explain {
+		_, err := fmt.Fprintln(out, sig.Signature)
+		return err
+	}
+	return simulate.WriteExplanation(out, sig)
 }

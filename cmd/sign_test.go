@@ -14,7 +14,8 @@ var vectorFields = []string{"CallSid=CA1234567890ABCDE", "Caller=+14158675309", 
 const vectorURL = "https://mycompany.com/myapp.php?foo=1&bar=2"
 
 func TestSignVectors(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	cl := newCLI(t)
 	for _, c := range []struct {
 		name  string
 		stdin string
@@ -30,7 +31,7 @@ func TestSignVectors(t *testing.T) {
 		{"GET", "", []string{"--method", "get", "--url", "https://mycompany.com/myapp.php", "CallSid=CA1234567890ABCDE", "From=+14158675309", "To=+18005551212"}, "MuiRFmT4cVmQWbZk/dqNnIEUBGc="},
 		{"GET URL as is", "", []string{"--method", "GET", "--url", "https://mycompany.com/myapp.php?CallSid=CA1234567890ABCDE&From=%2B14158675309&To=%2B18005551212#rc=1"}, "MuiRFmT4cVmQWbZk/dqNnIEUBGc="},
 	} {
-		code, out, errOut := callsim(t, c.stdin, append([]string{"sign", "--auth-token", "12345"}, c.args...)...)
+		code, out, errOut := cl.run(c.stdin, append([]string{"sign", "--auth-token", "12345"}, c.args...)...)
 		if code != 0 || out != c.want+"\n" {
 			t.Errorf("%s: exit %d, %q %s; want %s", c.name, code, out, errOut, c.want)
 		}
@@ -38,8 +39,9 @@ func TestSignVectors(t *testing.T) {
 }
 
 func TestSignExplain(t *testing.T) {
-	cleanEnv(t)
-	code, out, errOut := callsim(t, "", "sign", "--auth-token", "not-a-real-token", "--explain",
+	t.Parallel()
+	cl := newCLI(t)
+	code, out, errOut := cl.run("", "sign", "--auth-token", "not-a-real-token", "--explain",
 		"--url", "https://user:pw@example.com:8443/myapp.php?foo=1&bar=2#rc=2",
 		"From=+14158675310", "To=+18005551212", "CallSid=CA1234567890ABCDE", "Digits=1234", "Caller=+14158675310")
 	if code != 0 {
@@ -57,7 +59,7 @@ func TestSignExplain(t *testing.T) {
 	if strings.Contains(out, "not-a-real-token") {
 		t.Error("token printed")
 	}
-	code, out, _ = callsim(t, "", "sign", "--auth-token", "12345", "--json", "--url", vectorURL, vectorFields[0])
+	code, out, _ = cl.run("", "sign", "--auth-token", "12345", "--json", "--url", vectorURL, vectorFields[0])
 	var doc simulate.Explanation
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || doc.Signature == "" || doc.SigningURL != vectorURL || len(doc.Params) != 1 {
 		t.Errorf("--json: exit %d, %v: %s", code, err, out)
@@ -65,7 +67,8 @@ func TestSignExplain(t *testing.T) {
 }
 
 func TestSignAndVerifyErrors(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	cl := newCLI(t)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -79,23 +82,24 @@ func TestSignAndVerifyErrors(t *testing.T) {
 		{[]string{"sign", "--auth-token", "t", "--url", vectorURL, "--method", "PUT"}, "--method"},
 		{[]string{"verify", "--auth-token", "t", "--url", vectorURL}, "--signature"},
 	} {
-		code, _, errOut := callsim(t, "", c.args...)
+		code, _, errOut := cl.run("", c.args...)
 		if code != ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming %s", c.args, code, errOut, c.want)
 		}
 	}
 	// The token may come from the environment.
-	t.Setenv("TWILIO_AUTH_TOKEN", "12345")
-	if code, out, errOut := callsim(t, "", append([]string{"sign", "--url", vectorURL}, vectorFields...)...); code != 0 || out != "RSOYDt4T1cUTdK1PDd93/VVr8B8=\n" {
+	cl.env["TWILIO_AUTH_TOKEN"] = "12345"
+	if code, out, errOut := cl.run("", append([]string{"sign", "--url", vectorURL}, vectorFields...)...); code != 0 || out != "RSOYDt4T1cUTdK1PDd93/VVr8B8=\n" {
 		t.Errorf("token from TWILIO_AUTH_TOKEN: exit %d %q %s", code, out, errOut)
 	}
 }
 
 func TestVerify(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	cl := newCLI(t)
 	verify := func(stdin string, args ...string) (int, string) {
 		t.Helper()
-		code, out, errOut := callsim(t, stdin, append([]string{"verify", "--auth-token", "12345"}, args...)...)
+		code, out, errOut := cl.run(stdin, append([]string{"verify", "--auth-token", "12345"}, args...)...)
 		if errOut != "" {
 			t.Errorf("stderr: %s", errOut)
 		}
@@ -139,11 +143,12 @@ func TestVerify(t *testing.T) {
 // An example's form body, signed with `callsim sign`, gives the example's
 // own signature; and `callsim verify` accepts it.
 func TestExampleSignVerifyAgree(t *testing.T) {
-	cleanEnv(t)
+	t.Parallel()
+	cl := newCLI(t)
 	for _, kind := range []string{"inbound", "gather", "status-callback"} {
 		for _, method := range []string{"POST", "GET"} {
 			base := []string{"example", kind, "--api-version", "2010-04-01", "--auth-token", exampleToken, "--method", method, "--url", "https://example.com:8443/a/voice?t=1"}
-			_, out, _ := callsim(t, "", append(base, "--format", "json")...)
+			_, out, _ := cl.run("", append(base, "--format", "json")...)
 			var req struct {
 				URL       string `json:"url"`
 				Signature string `json:"signature"`
@@ -151,16 +156,16 @@ func TestExampleSignVerifyAgree(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &req); err != nil || req.Signature == "" {
 				t.Fatalf("%v: %s", err, out)
 			}
-			_, form, _ := callsim(t, "", append(base, "--format", "form")...)
+			_, form, _ := cl.run("", append(base, "--format", "form")...)
 			signURL, stdin := "https://example.com:8443/a/voice?t=1", form
 			if method == "GET" {
 				signURL, stdin = req.URL, ""
 			}
-			code, sig, errOut := callsim(t, stdin, "sign", "--auth-token", exampleToken, "--method", method, "--url", signURL)
+			code, sig, errOut := cl.run(stdin, "sign", "--auth-token", exampleToken, "--method", method, "--url", signURL)
 			if code != 0 || sig != req.Signature+"\n" {
 				t.Errorf("%s %s: sign gave %q (%s), the example has %s", kind, method, sig, errOut, req.Signature)
 			}
-			code, _, _ = callsim(t, stdin, "verify", "--auth-token", exampleToken, "--method", method, "--url", signURL, "--signature", req.Signature)
+			code, _, _ = cl.run(stdin, "verify", "--auth-token", exampleToken, "--method", method, "--url", signURL, "--signature", req.Signature)
 			if code != 0 {
 				t.Errorf("%s %s: verify exit %d", kind, method, code)
 			}

@@ -3,11 +3,16 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate"
 )
 
-func newVerifyCmd(io *IO, g *globals) *cobra.Command {
-	var given string
+// NewCmdVerify is `callsim verify`.
+func NewCmdVerify(f *cmdutil.Factory, runF func(*SignOptions) error) *cobra.Command {
+	var (
+		flags signFlags
+		given string
+	)
 	c := &cobra.Command{
 		Use:   "verify --url URL --signature SIG [Key=Value ...]",
 		Short: "Check an X-Twilio-Signature the way Twilio's libraries do",
@@ -22,31 +27,39 @@ printing the signature it expected, the exact string signed, and a hint.`,
 			if given == "" {
 				return usageErr("--signature is required (the X-Twilio-Signature header to check)")
 			}
-			in, token, err := readSignInput(c, g, io, args)
+			opts, err := flags.signOptions(f, c, args)
 			if err != nil {
 				return err
 			}
-			v, err := simulate.Verify(token, in, given)
-			if err != nil {
-				return err
+			opts.Signature = given
+			if runF != nil {
+				return runF(opts)
 			}
-			out := simulate.NewRedactor(io.Out, token)
-			out.AddURL(in.URL)
-			if g.json {
-				err = simulate.WriteJSON(out, v)
-			} else {
-				err = simulate.WriteVerification(out, v)
-			}
-			if err != nil {
-				return err
-			}
-			if !v.Valid {
-				return failed
-			}
-			return nil
+			return verifyRun(opts)
 		},
 	}
-	addSignFlags(c)
+	addSignFlags(c, &flags)
 	c.Flags().StringVar(&given, "signature", "", "the X-Twilio-Signature to check (required)")
 	return c
+}
+
+func verifyRun(o *SignOptions) error {
+	v, err := simulate.Verify(o.AuthToken, o.Input, o.Signature)
+	if err != nil {
+		return err
+	}
+	out := simulate.NewRedactor(o.IO.Out, o.AuthToken)
+	out.AddURL(o.Input.URL)
+	if o.JSON {
+		err = simulate.WriteJSON(out, v)
+	} else {
+		err = simulate.WriteVerification(out, v)
+	}
+	if err != nil {
+		return err
+	}
+	if !v.Valid {
+		return failed
+	}
+	return nil
 }
