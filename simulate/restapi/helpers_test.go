@@ -264,7 +264,9 @@ func (e *env) waitStatus(sid string, st Status) {
 	e.t.Fatalf("call %s never reached %s", sid, st)
 }
 
-func callPath(sid string) string { return "/2010-04-01/Accounts/" + testAccount + "/Calls/" + sid + ".json" }
+func callPath(sid string) string {
+	return "/2010-04-01/Accounts/" + testAccount + "/Calls/" + sid + ".json"
+}
 
 func vals(kv ...string) url.Values {
 	v := url.Values{}

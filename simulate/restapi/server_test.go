@@ -593,12 +593,12 @@ func TestCloseEndsRunningCalls(t *testing.T) {
 func TestNewConfigErrors(t *testing.T) {
 	t.Parallel()
 	cases := map[string]func(*Config){
-		`AccountSid "ACxyz": want AC and 32 hex digits`:                                                       func(c *Config) { c.AccountSid = "ACxyz" },
-		"AuthToken: want letters and digits only (twilio-go refuses others)":                                 func(c *Config) { c.AuthToken = "a-b" },
-		`APIKeys "SK1": want SK and 32 hex digits with a secret of letters and digits`:                       func(c *Config) { c.APIKeys = map[string]string{"SK1": "x"} },
+		`AccountSid "ACxyz": want AC and 32 hex digits`:                                                        func(c *Config) { c.AccountSid = "ACxyz" },
+		"AuthToken: want letters and digits only (twilio-go refuses others)":                                   func(c *Config) { c.AuthToken = "a-b" },
+		`APIKeys "SK1": want SK and 32 hex digits with a secret of letters and digits`:                         func(c *Config) { c.APIKeys = map[string]string{"SK1": "x"} },
 		"TestAccountSid/TestAuthToken: want an AC SID other than AccountSid and a token of letters and digits": func(c *Config) { c.TestAccountSid = testAccount },
-		`CallerIDs "4155550100": want a phone number in E.164`:                                                func(c *Config) { c.CallerIDs = map[string]string{"4155550100": ""} },
-		`Applications "APx": want AP and 32 hex digits`:                                                       func(c *Config) { c.Applications = map[string]Application{"APx": {}} },
+		`CallerIDs "4155550100": want a phone number in E.164`:                                                 func(c *Config) { c.CallerIDs = map[string]string{"4155550100": ""} },
+		`Applications "APx": want AP and 32 hex digits`:                                                        func(c *Config) { c.Applications = map[string]Application{"APx": {}} },
 		"Dialer: required": func(c *Config) { c.Dialer = nil },
 		"MaxCalls, TimeLimit, ChangeWait: must not be negative": func(c *Config) { c.MaxCalls = -1 },
 	}
