@@ -125,7 +125,7 @@ func ParseRule(text string) (Rule, error) {
 				if allowed == nil {
 					return Rule{}, ruleErr(text, "as applies to answered and machine outcomes only")
 				}
-				return Rule{}, ruleErr(text, fmt.Sprintf("as=%s: a %s outcome is one of %s", v, o.Kind, strings.Join(allowed, ", ")))
+				return Rule{}, ruleErr(text, fmt.Sprintf("as=%s does not fit %s (allowed: %s)", v, o.Kind, strings.Join(allowed, ", ")))
 			}
 			o.AnsweredBy = v
 		case "ring":
