@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -17,7 +18,36 @@ type destination struct {
 	phone            bool
 }
 
+// parsed caches parseDestination for phone numbers: libphonenumber's
+// parse and validation cost about 60 µs a number, most of a create, and an
+// app under test calls the same few numbers. Cleared when full.
+var parsed struct {
+	sync.Mutex
+	m map[string]destination
+}
+
+const maxParsed = 4096
+
 func parseDestination(s string) (destination, error) {
+	parsed.Lock()
+	d, ok := parsed.m[s]
+	parsed.Unlock()
+	if ok {
+		return d, nil
+	}
+	d, err := parseDestinationUncached(s)
+	if err == nil && d.phone {
+		parsed.Lock()
+		if parsed.m == nil || len(parsed.m) >= maxParsed {
+			parsed.m = make(map[string]destination)
+		}
+		parsed.m[s] = d
+		parsed.Unlock()
+	}
+	return d, err
+}
+
+func parseDestinationUncached(s string) (destination, error) {
 	lower := strings.ToLower(s)
 	switch {
 	case strings.HasPrefix(lower, "client:") && len(s) > len("client:"),
