@@ -71,41 +71,41 @@ type Server struct {
 // New checks cfg and returns a Server; errors name the Config field.
 func New(cfg Config) (*Server, error) {
 	if !validSID("AC", cfg.AccountSid) {
-		return nil, fmt.Errorf("AccountSid %q: want AC and 32 hex digits", cfg.AccountSid)
+		return nil, fmt.Errorf("restapi config: AccountSid %q: want AC and 32 hex digits", cfg.AccountSid)
 	}
 	if !alnum(cfg.AuthToken) {
-		return nil, errors.New("AuthToken: want letters and digits only (twilio-go refuses others)")
+		return nil, errors.New("restapi config: AuthToken: want letters and digits only (twilio-go refuses others)")
 	}
 	for sid, secret := range cfg.APIKeys {
 		if !validSID("SK", sid) || !alnum(secret) {
-			return nil, fmt.Errorf("APIKeys %q: want SK and 32 hex digits with a secret of letters and digits", sid)
+			return nil, fmt.Errorf("restapi config: APIKeys %q: want SK and 32 hex digits with a secret of letters and digits", sid)
 		}
 	}
 	if cfg.TestAccountSid != "" || cfg.TestAuthToken != "" {
 		if !validSID("AC", cfg.TestAccountSid) || !alnum(cfg.TestAuthToken) || cfg.TestAccountSid == cfg.AccountSid {
-			return nil, errors.New("TestAccountSid/TestAuthToken: want an AC SID other than AccountSid and a token of letters and digits")
+			return nil, errors.New("restapi config: TestAccountSid/TestAuthToken: want an AC SID other than AccountSid and a token of letters and digits")
 		}
 	}
 	for num := range cfg.CallerIDs {
 		if d, err := parseDestination(num); err != nil || !d.phone || d.value != num {
-			return nil, fmt.Errorf("CallerIDs %q: want a phone number in E.164", num)
+			return nil, fmt.Errorf("restapi config: CallerIDs %q: want a phone number in E.164", num)
 		}
 	}
 	for sid, app := range cfg.Applications {
 		if !validSID("AP", sid) {
-			return nil, fmt.Errorf("Applications %q: want AP and 32 hex digits", sid)
+			return nil, fmt.Errorf("restapi config: Applications %q: want AP and 32 hex digits", sid)
 		}
 		if app.VoiceUrl != "" {
 			if _, e := (form{"u": {app.VoiceUrl}}).url("u", 0); e != nil {
-				return nil, fmt.Errorf("Applications %s: VoiceUrl %q is not an absolute http(s) URL", sid, app.VoiceUrl)
+				return nil, fmt.Errorf("restapi config: Applications %s: VoiceUrl %q is not an absolute http(s) URL", sid, app.VoiceUrl)
 			}
 		}
 	}
 	if cfg.Dialer == nil {
-		return nil, errors.New("Dialer: required")
+		return nil, errors.New("restapi config: Dialer: required")
 	}
 	if cfg.MaxCalls < 0 || cfg.TimeLimit < 0 || cfg.ChangeWait < 0 {
-		return nil, errors.New("MaxCalls, TimeLimit, ChangeWait: must not be negative")
+		return nil, errors.New("restapi config: MaxCalls, TimeLimit, ChangeWait: must not be negative")
 	}
 	cfg.MaxCalls = orDefaultInt(cfg.MaxCalls, DefaultMaxCalls)
 	cfg.TimeLimit = orDefaultInt(cfg.TimeLimit, DefaultTimeLimit)

@@ -605,7 +605,7 @@ func TestNewConfigErrors(t *testing.T) {
 	for want, edit := range cases {
 		cfg := baseConfig(newFakeDialer())
 		edit(&cfg)
-		if _, err := New(cfg); err == nil || err.Error() != want {
+		if _, err := New(cfg); err == nil || err.Error() != "restapi config: "+want {
 			t.Errorf("got %v, want %s", err, want)
 		}
 	}
