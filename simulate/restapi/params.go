@@ -401,6 +401,9 @@ func parseUpdate(f form) (Change, *APIError) {
 	if c.Method, e = f.method("Method"); e != nil {
 		return c, e
 	}
+	if c.Url == "" {
+		c.Method = "" // Method applies to Url only
+	}
 	str := func(k string, read func(string) (string, *APIError)) (*string, *APIError) {
 		if !f.has(k) {
 			return nil, nil

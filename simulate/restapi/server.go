@@ -276,7 +276,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case sid != "" && r.Method == http.MethodDelete:
 		s.delete(w, sid, notFound)
 	default:
-		w.Header().Set("Allow", map[bool]string{true: "GET, POST", false: "GET, POST, DELETE"}[sid == ""])
+		allow := "GET, POST, DELETE"
+		if sid == "" {
+			allow = "GET, POST"
+		}
+		w.Header().Set("Allow", allow)
 		writeErr(w, apiErr(http.StatusMethodNotAllowed, codeMethodNotAllowed, "Method not allowed"))
 	}
 }

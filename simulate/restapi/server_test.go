@@ -264,8 +264,18 @@ func TestAuthentication(t *testing.T) {
 	if _, ok := e.srv.Get(body["sid"].(string)); ok {
 		t.Error("a call created with test credentials was stored")
 	}
-	if r := e.doAs("", "", "GET", callsPath, nil); r.Status != http.StatusUnauthorized {
-		t.Errorf("no credentials: %d", r.Status)
+	// The 401 asks for Basic credentials, as a browser or curl expects.
+	req, err := http.NewRequest("GET", e.http.URL+callsPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Basic realm="Twilio API"` {
+		t.Errorf("no credentials: %d, WWW-Authenticate %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 }
 
@@ -417,9 +427,9 @@ func TestUpdate(t *testing.T) {
 	thirty := 30
 	wantChanges := []Change{
 		{Kind: Redirect, Url: "https://app.example.com/next", Method: "GET"},
-		{Kind: Redirect, Method: "POST", Twiml: "<Response><Say>Bye</Say></Response>", Settings: CallSettings{StatusCallback: strp("https://app.example.com/s2")}},
-		{Kind: Settings, Method: "POST", Settings: CallSettings{TimeLimit: &thirty}},
-		{Kind: Hangup, Method: "POST"},
+		{Kind: Redirect, Twiml: "<Response><Say>Bye</Say></Response>", Settings: CallSettings{StatusCallback: strp("https://app.example.com/s2")}},
+		{Kind: Settings, Settings: CallSettings{TimeLimit: &thirty}},
+		{Kind: Hangup},
 	}
 	if d := cmp.Diff(wantChanges, e.dialer.changesOf(sid)); d != "" {
 		t.Errorf("changes the engine received (-want +got):\n%s", d)
@@ -456,7 +466,7 @@ func TestUpdate(t *testing.T) {
 	if r.Body.(map[string]any)["status"] != "canceled" {
 		t.Errorf("hang up a queued call: %s", r.raw)
 	}
-	if d := cmp.Diff([]Change{{Kind: Hangup, Method: "POST"}}, e.dialer.changesOf(sid)); d != "" {
+	if d := cmp.Diff([]Change{{Kind: Hangup}}, e.dialer.changesOf(sid)); d != "" {
 		t.Errorf("queued call's changes (-want +got):\n%s", d)
 	}
 	if len(e.dialer.errs) > 0 {
