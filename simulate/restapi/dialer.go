@@ -52,8 +52,8 @@ type CallRequest struct {
 	TimeLimit  int // seconds the call may last: Config.TimeLimit unless sent
 
 	Record                        bool
-	RecordingChannels             string   // mono (default) or dual
-	RecordingStatusCallback       string   //
+	RecordingChannels             string // mono (default) or dual
+	RecordingStatusCallback       string
 	RecordingStatusCallbackMethod string   // default POST
 	RecordingStatusCallbackEvent  []string // subset of in-progress, completed, absent; default completed
 	RecordingTrack                string   // inbound, outbound, both (default)

@@ -227,3 +227,29 @@ func splitRule(text string) ([]string, error) {
 	}
 	return fields, nil
 }
+
+// Set adds one rule, so Rules serves as a repeatable command-line flag
+// (flag.Value and pflag.Value).
+func (rs *Rules) Set(text string) error {
+	r, err := ParseRule(text)
+	if err != nil {
+		return err
+	}
+	*rs = append(*rs, r)
+	return nil
+}
+
+// String lists the rules as they were written, one per line.
+func (rs *Rules) String() string {
+	if rs == nil {
+		return ""
+	}
+	s := make([]string, len(*rs))
+	for i, r := range *rs {
+		s[i] = r.Outcome.Rule
+	}
+	return strings.Join(s, "\n")
+}
+
+// Type names the flag's value in pflag's help.
+func (rs *Rules) Type() string { return "rule" }

@@ -1,6 +1,8 @@
 package restapi
 
 import (
+	"flag"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +84,26 @@ client:* no-answer
 	_, err = ParseRules(strings.NewReader("* busy\n\n+1415 answered\n"), "rules.txt")
 	if want := `rules.txt:3: rule "+1415 answered": pattern "+1415" is neither a phone number, an address nor a prefix ending in *`; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+func TestRulesAsFlag(t *testing.T) {
+	t.Parallel()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var rs Rules
+	fs.Var(&rs, "outcome", "PATTERN OUTCOME [key=value ...]")
+	if err := fs.Parse([]string{"--outcome", "+14155550100 busy", "--outcome", "* machine as=fax"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rs.String(); got != "+14155550100 busy\n* machine as=fax" {
+		t.Errorf("String() = %q", got)
+	}
+	if rs.Match("+14155550100").Kind != Busy || rs.Match("+14155550101").AnsweredBy != "fax" {
+		t.Errorf("rules from flags: %+v", rs)
+	}
+	err := fs.Parse([]string{"--outcome", "+1415 busy"})
+	if want := `invalid value "+1415 busy" for flag -outcome: rule "+1415 busy": pattern "+1415" is neither a phone number, an address nor a prefix ending in *`; err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
 	}
 }

@@ -54,6 +54,9 @@ type Config struct {
 	ChangeWait time.Duration
 	Now        func() time.Time // time.Now when nil
 	Seed       uint64           // makes SIDs reproducible when not zero
+	// OnRequest, when set, is called after each API request is answered,
+	// from the request's goroutine.
+	OnRequest func(Access)
 }
 
 // Server answers the Calls API. It is an http.Handler, safe for concurrent use.
@@ -233,6 +236,19 @@ const maxBody = 64 << 10
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.OnRequest == nil {
+		s.serve(w, r)
+		return
+	}
+	start := s.cfg.Now()
+	began := time.Now()
+	aw := &accessWriter{ResponseWriter: w, a: Access{Time: start, Method: r.Method, Path: r.URL.RequestURI()}}
+	s.serve(aw, r)
+	aw.a.Elapsed = time.Since(began)
+	s.cfg.OnRequest(aw.a)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	account, test, ok := s.authenticate(r)
 	if !ok {
 		writeErr(w, apiErr(http.StatusUnauthorized, codeAuthenticate, "Authenticate"))
@@ -259,6 +275,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, notFound)
 		return
 	}
+	noteSid(w, sid)
 	if test && (sid != "" || r.Method != http.MethodPost) {
 		writeErr(w, apiErr(http.StatusForbidden, codeTestCredentials, "Resource not accessible with Test Account Credentials"))
 		return
@@ -314,6 +331,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, account string, 
 		changed: make(chan struct{}),
 	}
 	if test {
+		noteSid(w, rec.sid)
 		writeJSON(w, http.StatusCreated, rec.resource())
 		return
 	}
@@ -331,6 +349,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, account string, 
 		return
 	}
 	body := rec.resource()
+	noteSid(w, rec.sid)
 	s.wg.Add(1)
 	s.st.mu.Unlock()
 	go s.run(req, live)

@@ -662,3 +662,35 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d calls kept, want MaxCalls 100", n)
 	}
 }
+
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []Access
+	e := newEnv(t, func(c *Config) {
+		c.OnRequest = func(a Access) {
+			a.Elapsed = 0
+			mu.Lock()
+			got = append(got, a)
+			mu.Unlock()
+		}
+	})
+	sid := e.create(vals("To", "+14155550101", "From", "+14155550100", "Url", "https://app.example.com/voice")).Sid
+	e.wait(sid)
+	e.do("GET", callPath(sid), nil)
+	e.do("POST", callsPath, vals("From", "+14155550100"))
+	e.doAs(testAccount, "wrong", "GET", callsPath+"?PageSize=5", nil)
+	e.do("DELETE", callPath(sid), nil)
+	want := []Access{
+		{Time: epoch, Method: "POST", Path: callsPath, Status: 201, CallSid: sid},
+		{Time: epoch, Method: "GET", Path: callPath(sid), Status: 200, CallSid: sid},
+		{Time: epoch, Method: "POST", Path: callsPath, Status: 400, Code: 21201, Message: "A 'To' phone number is required."},
+		{Time: epoch, Method: "GET", Path: callsPath + "?PageSize=5", Status: 401, Code: 20003, Message: "Authenticate"},
+		{Time: epoch, Method: "DELETE", Path: callPath(sid), Status: 204, CallSid: sid},
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("access log (-want +got):\n%s", d)
+	}
+}
