@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/callsim/callsim/internal/phonenumbers"
 )
 
 // destination is a To or From value: a phone number (stored in E.164) or
