@@ -126,6 +126,8 @@ func relayAgent(t *testing.T, log *agentLog, misbehave func(p string) []string) 
 				case strings.Contains(p, "bye"):
 					say(map[string]any{"type": "text", "token": "Goodbye!", "last": true})
 					say(map[string]any{"type": "end", "handoffData": `{"reason":"caller said bye"}`})
+				case strings.Contains(p, "mumble"):
+					say(map[string]any{"type": "text", "token": "hmm"})
 				case strings.Contains(p, "close"):
 					c.Close(websocket.StatusNormalClosure, "")
 					return
@@ -431,7 +433,7 @@ func TestRelayCancel(t *testing.T) {
 
 func TestRelayUnanswered(t *testing.T) {
 	t.Parallel()
-	srv := relayAgent(t, &agentLog{}, func(string) []string { return []string{`{"type":"text","token":"hmm"}`} })
+	srv := relayAgent(t, &agentLog{}, nil)
 	cfg, _ := ParseRelayConfig(map[string]string{"url": wsURL(srv, "/relay")}, nil)
 	ctx := context.Background()
 	r, err := DialRelay(ctx, testDialer(), cfg, testCall, RelayOptions{ReplyTimeout: 200 * time.Millisecond})
@@ -443,7 +445,7 @@ func TestRelayUnanswered(t *testing.T) {
 		t.Errorf("Press without dtmfDetection = %+v, %v", turn, err)
 	}
 	// The agent's talk cycle never completes within the reply timeout.
-	turn, err = r.Say(ctx, "hi", SayOptions{})
+	turn, err = r.Say(ctx, "mumble", SayOptions{})
 	if err != nil || turn.Answered || turn.FirstToken <= 0 {
 		t.Errorf("unanswered turn = %+v, %v", turn, err)
 	}
