@@ -69,6 +69,12 @@ func (l *agentLog) add(m map[string]any) {
 	l.msgs = append(l.msgs, m)
 }
 
+func (l *agentLog) all() []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]map[string]any(nil), l.msgs...)
+}
+
 func (l *agentLog) ofType(typ string) []map[string]any {
 	l.mu.Lock()
 	defer l.mu.Unlock()

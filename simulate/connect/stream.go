@@ -293,7 +293,6 @@ func (s *Stream) sendTrack(ctx context.Context, track string, ulaw []byte) error
 		s.mu.Lock()
 		if track == "inbound" {
 			s.res.MediaSent++
-			s.res.SentSeconds += FrameDuration.Seconds()
 		}
 		s.mu.Unlock()
 	}
@@ -404,6 +403,7 @@ func (s *Stream) Result() *StreamResult {
 	r.StatusEvents = append([]StatusEvent(nil), s.res.StatusEvents...)
 	r.Played = append([]byte(nil), s.res.Played...)
 	r.PlayedSeconds = audioSeconds(len(r.Played))
+	r.SentSeconds = float64(r.MediaSent) * FrameDuration.Seconds()
 	return &r
 }
 
