@@ -90,7 +90,7 @@ func (l *agentLog) ofType(typ string) []map[string]any {
 // relayAgent is a rule-based ConversationRelay app: it validates the
 // handshake signature, answers each final prompt and dtmf, and ends on "bye".
 // misbehave, when set, is sent raw before the answer to a prompt.
-func relayAgent(t *testing.T, log *agentLog, misbehave func(p string) []string) *httptest.Server {
+func relayAgent(t testing.TB, log *agentLog, misbehave func(p string) []string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !validSignature(r, testToken) {
 			http.Error(w, "bad signature", http.StatusForbidden)

@@ -197,7 +197,8 @@ func (s *Stream) Open(ctx context.Context) error {
 	for _, p := range s.cfg.Parameters {
 		params[p.Name] = p.Value
 	}
-	if err := s.writeJSON(ctx, connectedMsg{Event: "connected", Protocol: "Call", Version: "1.0.0"}); err == nil {
+	err = s.writeJSON(ctx, connectedMsg{Event: "connected", Protocol: "Call", Version: "1.0.0"})
+	if err == nil {
 		err = s.sendSeq(ctx, streamMsg{Event: "start", Start: &startBody{StreamSid: s.sid, AccountSid: s.call.AccountSid,
 			CallSid: s.call.CallSid, Tracks: s.cfg.tracks(), CustomParameters: params,
 			MediaFormat: mediaFormat{Encoding: "audio/x-mulaw", SampleRate: SampleRate, Channels: 1}}})
