@@ -1,6 +1,10 @@
 package connect
 
-import "time"
+import (
+	"time"
+
+	"github.com/coder/websocket"
+)
 
 // Facts about Twilio's WebSocket behaviour that the reference
 // (shared/reference/twilio-websockets.md) marks unconfirmed. Every choice
@@ -36,12 +40,12 @@ const (
 
 	// CloseNormal is the close code Twilio uses when it ends a session (the
 	// caller hung up, `end` was received, a stream was stopped).
-	CloseNormal = 1000
+	CloseNormal websocket.StatusCode = 1000
 
 	// MaxConsecutiveMalformed is documented (10 then close 1007); kept here
 	// with the other protocol constants.
 	MaxConsecutiveMalformed = 10
-	CloseMalformed          = 1007
+	CloseMalformed          websocket.StatusCode = 1007
 	CloseMalformedReason    = "Too many consecutive malformed messages"
 
 	// FrameDuration and FrameBytes: Twilio's cadence is observed, not
@@ -94,6 +98,10 @@ const (
 //     recorded once, the message is dropped and the stream goes on.
 //   - On a <Connect><Stream> closed by the app callsim sends no `stop`.
 //   - The stream's <Connect action> request adds no parameters.
+//   - preemptible (TwiML or per message) is recorded on each utterance and
+//     play; its effect, a later talk cycle cutting the current speech, is
+//     not simulated in the speaking time.
+//   - `info` messages (events/debug attributes) are not sent.
 
 // HandshakeUserAgent is sent on the WebSocket upgrade: Twilio's HTTP
 // webhooks carry it (observed); for WebSockets it is unconfirmed, and no app

@@ -298,7 +298,7 @@ func DialRelay(ctx context.Context, d *Dialer, cfg RelayConfig, call Call, opts 
 	go r.read(rctx)
 	// A caller's context ending ends the session as a hang-up would.
 	unwatch := context.AfterFunc(ctx, func() {
-		r.finish(SessionStatusFailed, 0, "session cancelled: "+context.Cause(ctx).Error(), "", nil)
+		r.finish(CloseNormal, SessionStatusFailed, 0, "session cancelled: "+context.Cause(ctx).Error(), "", nil)
 	})
 	r.mu.Lock()
 	r.unwatch = unwatch
@@ -404,8 +404,8 @@ func (r *Relay) yieldTo(ctx context.Context, kind string, bargeIn time.Duration)
 	at := total // when the caller's input comes, from the start of speech
 	var cut *Interruption
 	if bargeIn > 0 && bargeIn < total {
-		at = bargeIn
 		if u := playingAt(prev.Utterances, bargeIn); u != nil && allows(u.Interruptible, kind) {
+			at = bargeIn
 			cut = &Interruption{UtteranceUntilInterrupt: heard(prev.Utterances, bargeIn), DurationUntilInterruptMs: bargeIn.Milliseconds()}
 		}
 	}
@@ -528,7 +528,7 @@ func (r *Relay) read(ctx context.Context) {
 			} else if ctx.Err() == nil {
 				msg = "the WebSocket connection was lost: " + err.Error()
 			}
-			r.finish(SessionStatusFailed, CodeRelayServerClosed, msg, "", nil)
+			r.finish(CloseNormal, SessionStatusFailed, CodeRelayServerClosed, msg, "", nil)
 			return
 		}
 		if !r.handle(ctx, typ, data) {
@@ -567,8 +567,7 @@ func (r *Relay) handle(ctx context.Context, typ websocket.MessageType, data []by
 		tooMany := r.malformed >= MaxConsecutiveMalformed
 		r.mu.Unlock()
 		if tooMany {
-			r.finish(SessionStatusFailed, CodeRelayServerClosed, CloseMalformedReason, "", nil)
-			r.conn.Close(CloseMalformed, CloseMalformedReason)
+			r.finish(CloseMalformed, SessionStatusFailed, CodeRelayServerClosed, CloseMalformedReason, "", nil)
 			return false
 		}
 		// The session goes on without the message; Twilio tells the app why.
@@ -603,9 +602,10 @@ func (r *Relay) handle(ctx context.Context, typ websocket.MessageType, data []by
 		u := &t.Utterances[n-1]
 		u.Text += msg.Token
 		u.Tokens++
+		// Speech starts with the first tokens: what has arrived can be heard.
+		u.Speaking = speakingTime(u.Text)
 		if msg.Last {
 			u.Complete = true
-			u.Speaking = speakingTime(u.Text)
 			t.LastToken = now.Sub(t.Started)
 			t.Answered = true
 		}
@@ -624,7 +624,7 @@ func (r *Relay) handle(ctx context.Context, typ websocket.MessageType, data []by
 		}
 	case "end":
 		r.mu.Unlock()
-		r.finish(SessionStatusEnded, 0, "", "", msg.HandoffData)
+		r.finish(CloseNormal, SessionStatusEnded, 0, "", "", msg.HandoffData)
 		return false
 	}
 	r.notify()
@@ -634,7 +634,7 @@ func (r *Relay) handle(ctx context.Context, typ websocket.MessageType, data []by
 
 // finish ends the session once: records the outcome and closes the socket
 // (Twilio closes it after `end` and on hang-up).
-func (r *Relay) finish(status string, code int, message, callStatus string, handoff *string) {
+func (r *Relay) finish(closeCode websocket.StatusCode, status string, code int, message, callStatus string, handoff *string) {
 	r.mu.Lock()
 	if r.ended {
 		r.mu.Unlock()
@@ -655,7 +655,11 @@ func (r *Relay) finish(status string, code int, message, callStatus string, hand
 	r.notify()
 	unwatch := r.unwatch
 	r.mu.Unlock()
-	r.conn.Close(CloseNormal, "")
+	reason := ""
+	if closeCode == CloseMalformed {
+		reason = CloseMalformedReason
+	}
+	r.conn.Close(closeCode, reason)
 	r.stop()
 	if unwatch != nil {
 		unwatch()
@@ -665,7 +669,7 @@ func (r *Relay) finish(status string, code int, message, callStatus string, hand
 // Hangup ends the session as a caller hanging up (SessionStatus completed,
 // CallStatus completed) unless it has already ended, and returns the result.
 func (r *Relay) Hangup() *RelayResult {
-	r.finish(SessionStatusCompleted, 0, "", "completed", nil)
+	r.finish(CloseNormal, SessionStatusCompleted, 0, "", "completed", nil)
 	return r.Result()
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -109,6 +110,7 @@ func relayAgent(t testing.TB, log *agentLog, misbehave func(p string) []string) 
 		for {
 			_, data, err := c.Read(ctx)
 			if err != nil {
+				log.add(map[string]any{"type": "(closed)", "code": int(websocket.CloseStatus(err))})
 				return
 			}
 			var m map[string]any
@@ -132,6 +134,9 @@ func relayAgent(t testing.TB, log *agentLog, misbehave func(p string) []string) 
 				case strings.Contains(p, "bye"):
 					say(map[string]any{"type": "text", "token": "Goodbye!", "last": true})
 					say(map[string]any{"type": "end", "handoffData": `{"reason":"caller said bye"}`})
+				case strings.Contains(p, "français"):
+					say(map[string]any{"type": "language", "ttsLanguage": "fr-FR", "transcriptionLanguage": "fr-FR"})
+					say(map[string]any{"type": "text", "token": "D'accord.", "lang": "fr-FR", "last": true, "interruptible": false})
 				case strings.Contains(p, "mumble"):
 					say(map[string]any{"type": "text", "token": "hmm"})
 				case strings.Contains(p, "close"):
@@ -363,7 +368,8 @@ func TestRelayProtocolErrors(t *testing.T) {
 
 func TestRelayTooManyMalformed(t *testing.T) {
 	t.Parallel()
-	srv := relayAgent(t, &agentLog{}, func(string) []string {
+	log := &agentLog{}
+	srv := relayAgent(t, log, func(string) []string {
 		return strings.Split(strings.Repeat("{},", MaxConsecutiveMalformed), ",")[:MaxConsecutiveMalformed]
 	})
 	cfg, _ := ParseRelayConfig(map[string]string{"url": wsURL(srv, "/relay")}, nil)
@@ -379,6 +385,16 @@ func TestRelayTooManyMalformed(t *testing.T) {
 	}
 	if _, err := r.Say(ctx, "more", SayOptions{}); !errors.Is(err, ErrSessionEnded) {
 		t.Errorf("Say after the end: %v", err)
+	}
+	// Nine error replies, then the close.
+	for deadline := time.Now().Add(5 * time.Second); len(log.ofType("(closed)")) == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := len(log.ofType("error")); n != MaxConsecutiveMalformed-1 {
+		t.Errorf("%d error replies", n)
+	}
+	if d := cmp.Diff([]map[string]any{{"type": "(closed)", "code": int(CloseMalformed)}}, log.ofType("(closed)")); d != "" {
+		t.Errorf("close seen by the app (-want +got):\n%s", d)
 	}
 }
 
@@ -479,5 +495,67 @@ func TestParseRelayConfig(t *testing.T) {
 	c, err := ParseRelayConfig(map[string]string{"url": "wss://x/", "interruptible": "false", "language": "fr-FR"}, nil)
 	if err != nil || c.Interruptible != "none" || c.Language != "fr-FR" || c.WelcomeGreetingInterruptible != "any" {
 		t.Errorf("config %+v %v", c, err)
+	}
+}
+
+// TestRelayCallerOptions: partial prompts, a language switch, an utterance
+// the agent made non-interruptible, and a real-time barge-in on the greeting.
+func TestRelayCallerOptions(t *testing.T) {
+	t.Parallel()
+	log := &agentLog{}
+	srv := relayAgent(t, log, nil)
+	cfg, _ := ParseRelayConfig(map[string]string{"url": wsURL(srv, "/relay"), "partialPrompts": "true",
+		"welcomeGreeting": "Hello and welcome to the shop", "welcomeGreetingInterruptible": "speech"}, nil)
+	ctx := context.Background()
+	r, err := DialRelay(ctx, testDialer(), cfg, testCall, RelayOptions{ReplyTimeout: 5 * time.Second, RealTime: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	// 400 ms into the greeting, one word (2.5 a second) has been heard.
+	if _, err := r.Say(ctx, "en français", SayOptions{BargeIn: 400 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 400*time.Millisecond {
+		t.Errorf("real-time barge-in after %v", el)
+	}
+	// The French answer is not interruptible: the caller waits until it has
+	// played (one word, 400 ms) and no interrupt is sent.
+	start = time.Now()
+	turn, err := r.Say(ctx, "merci au revoir bye", SayOptions{BargeIn: 100 * time.Millisecond})
+	if el := time.Since(start); el < 300*time.Millisecond {
+		t.Errorf("the caller cut a non-interruptible utterance after %v", el)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.Finish(ctx, 5*time.Second)
+	if turn.Agent() != "Goodbye!" {
+		t.Errorf("last turn %q", turn.Agent())
+	}
+	want := []map[string]any{
+		{"type": "interrupt", "utteranceUntilInterrupt": "Hello", "durationUntilInterruptMs": 400.0},
+	}
+	if d := cmp.Diff(want, log.ofType("interrupt")); d != "" {
+		t.Errorf("interrupts (-want +got):\n%s", d)
+	}
+	var prompts []string
+	for _, m := range log.ofType("prompt") {
+		prompts = append(prompts, fmt.Sprintf("%s|%s|%v", m["voicePrompt"], m["lang"], m["last"]))
+	}
+	wantPrompts := []string{"en|en-US|false", "en français|en-US|true",
+		"merci|fr-FR|false", "merci au|fr-FR|false", "merci au revoir|fr-FR|false", "merci au revoir bye|fr-FR|true"}
+	if d := cmp.Diff(wantPrompts, prompts); d != "" {
+		t.Errorf("prompts (-want +got):\n%s", d)
+	}
+	fr := res.Turns[1]
+	if d := cmp.Diff([]string{"tts=fr-FR", "transcription=fr-FR"}, fr.Languages); d != "" {
+		t.Errorf("languages (-want +got):\n%s", d)
+	}
+	if u := fr.Utterances[0]; u.Interruptible != "none" || u.Lang != "fr-FR" || fr.Interrupted != nil {
+		t.Errorf("French utterance %+v interrupted %v", u, fr.Interrupted)
+	}
+	if res.Turns[0].Interrupted == nil {
+		t.Error("greeting not marked interrupted")
 	}
 }
