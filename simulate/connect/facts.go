@@ -44,9 +44,9 @@ const (
 
 	// MaxConsecutiveMalformed is documented (10 then close 1007); kept here
 	// with the other protocol constants.
-	MaxConsecutiveMalformed = 10
+	MaxConsecutiveMalformed                      = 10
 	CloseMalformed          websocket.StatusCode = 1007
-	CloseMalformedReason    = "Too many consecutive malformed messages"
+	CloseMalformedReason                         = "Too many consecutive malformed messages"
 
 	// FrameDuration and FrameBytes: Twilio's cadence is observed, not
 	// documented: 20 ms of 8 kHz µ-law, 160 bytes, per media message.
