@@ -145,6 +145,7 @@ type Stream struct {
 	audioEnd  time.Time     // the last caller frame was sent
 	playEnd   time.Time     // the app's buffered audio will have played
 	pending   []pendingMark // marks awaiting echo, in order
+	received  int           // bytes of the app's audio
 	flagged   map[int]bool
 	stopped   bool
 	res       StreamResult
@@ -405,6 +406,7 @@ func (s *Stream) Result() *StreamResult {
 	r.Played = append([]byte(nil), s.res.Played...)
 	r.PlayedSeconds = audioSeconds(len(r.Played))
 	r.SentSeconds = float64(r.MediaSent) * FrameDuration.Seconds()
+	r.ReceivedSeconds = audioSeconds(s.received)
 	return &r
 }
 
@@ -539,7 +541,7 @@ func (s *Stream) handleLocked(now time.Time, typ websocket.MessageType, data []b
 	switch m.Event {
 	case "media":
 		s.res.MediaReceived++
-		s.res.ReceivedSeconds += audioSeconds(len(m.Audio))
+		s.received += len(m.Audio)
 		s.res.Played = append(s.res.Played, m.Audio...)
 		s.playEnd = s.playEnd.Add(s.playTime(len(m.Audio)))
 		if !s.audioEnd.IsZero() && !s.res.HasFirstAudioBack {
