@@ -81,7 +81,10 @@ const (
 //     supported; callsim connects with the query (an app sees it) and
 //     reports warning QueryStringWarning so the developer learns of it.
 //   - StreamName when the <Stream> has no name: the stream SID.
-//   - media.chunk counts per track, starting at "1".
+//   - media.chunk counts per track, starting at "1"; media.timestamp is the
+//     start of the frame's 20 ms slot on the stream's timeline, shared by
+//     the tracks. With both_tracks every slot carries a frame on each track,
+//     silence on the one not speaking (the caller and Twilio take turns).
 //   - A `text` token after `last:true` before the caller speaks again: callsim
 //     keeps it as a new agent utterance (an agent may speak twice) and
 //     records warning 64107 without sending `error` (it is not malformed).

@@ -135,12 +135,14 @@ type Stream struct {
 	opts StreamOptions
 	sid  string
 	gone chan struct{}
+	once sync.Once // closes gone
 
 	mu        sync.Mutex
 	conn      *websocket.Conn
 	start     time.Time
 	seq       int
 	chunks    map[string]int
+	slot      int           // next 20 ms slot of the stream's timeline
 	nextFrame time.Time     // pacing schedule of caller frames
 	audioEnd  time.Time     // the last caller frame was sent
 	playEnd   time.Time     // the app's buffered audio will have played
@@ -166,6 +168,8 @@ func NewStream(d *Dialer, cfg StreamConfig, call Call, opts StreamOptions) *Stre
 	return s
 }
 
+func (s *Stream) closeGone() { s.once.Do(func() { close(s.gone) }) }
+
 // SID is the stream's MZ SID.
 func (s *Stream) SID() string { return s.sid }
 
@@ -187,7 +191,7 @@ func (s *Stream) Open(ctx context.Context) error {
 		s.statusEvent("stream-error", e.Message)
 		s.stopped = true
 		s.mu.Unlock()
-		close(s.gone)
+		s.closeGone()
 		return e
 	}
 	s.mu.Lock()
@@ -212,7 +216,7 @@ func (s *Stream) Open(ctx context.Context) error {
 		s.statusEvent("stream-error", e.Message)
 		s.stopped = true
 		s.mu.Unlock()
-		close(s.gone)
+		s.closeGone()
 		return e
 	}
 	// The caller's context ending stops the stream as a hang-up would.
@@ -250,7 +254,9 @@ func (s *Stream) playTime(n int) time.Duration {
 }
 
 // SendAudio streams caller audio (µ-law 8 kHz) on the inbound track as
-// 20 ms media frames, paced; the last frame is padded with silence.
+// 20 ms media frames, paced; the last frame is padded with silence. With
+// both_tracks each slot also carries an outbound frame of silence; on an
+// outbound_track stream the audio only takes its time.
 func (s *Stream) SendAudio(ctx context.Context, ulaw []byte) error {
 	if err := s.sendTrack(ctx, "inbound", ulaw); err != nil {
 		return err
@@ -263,17 +269,20 @@ func (s *Stream) SendAudio(ctx context.Context, ulaw []byte) error {
 }
 
 // SendOutboundAudio streams audio Twilio plays into the call on the
-// outbound track, for <Start><Stream track="outbound_track|both_tracks">.
+// outbound track, for <Start><Stream track="outbound_track|both_tracks">
+// (with silence on the inbound track when both are streamed).
 func (s *Stream) SendOutboundAudio(ctx context.Context, ulaw []byte) error {
 	return s.sendTrack(ctx, "outbound", ulaw)
 }
 
 func (s *Stream) sendTrack(ctx context.Context, track string, ulaw []byte) error {
 	frameGap := time.Duration(float64(FrameDuration) / s.speed())
+	silence := Silence(FrameDuration)
+	tracks := s.cfg.tracks()
 	for off := 0; off < len(ulaw); off += FrameBytes {
 		frame := ulaw[off:min(off+FrameBytes, len(ulaw))]
 		if len(frame) < FrameBytes {
-			frame = append(append([]byte(nil), frame...), Silence(FrameDuration)[len(frame):]...)
+			frame = append(append([]byte(nil), frame...), silence[len(frame):]...)
 		}
 		if err := s.pace(ctx, frameGap); err != nil {
 			return err
@@ -283,20 +292,31 @@ func (s *Stream) sendTrack(ctx context.Context, track string, ulaw []byte) error
 			s.mu.Unlock()
 			return ErrStreamStopped
 		}
-		s.chunks[track]++
-		chunk := s.chunks[track]
+		// One 20 ms slot of the stream's timeline: every streamed track
+		// carries a frame for it, silence on the track not speaking.
+		ts := strconv.Itoa(FirstMediaTimestamp + s.slot*int(FrameDuration/time.Millisecond))
+		s.slot++
 		s.mu.Unlock()
-		err := s.sendSeq(ctx, streamMsg{Event: "media", Media: &mediaBody{Track: track, Chunk: strconv.Itoa(chunk),
-			Timestamp: strconv.Itoa(FirstMediaTimestamp + (chunk-1)*int(FrameDuration/time.Millisecond)),
-			Payload:   base64.StdEncoding.EncodeToString(frame)}})
-		if err != nil {
-			return s.lost(err)
+		for _, tr := range tracks {
+			payload := silence
+			if tr == track {
+				payload = frame
+			}
+			s.mu.Lock()
+			s.chunks[tr]++
+			chunk := s.chunks[tr]
+			s.mu.Unlock()
+			err := s.sendSeq(ctx, streamMsg{Event: "media", Media: &mediaBody{Track: tr, Chunk: strconv.Itoa(chunk),
+				Timestamp: ts, Payload: base64.StdEncoding.EncodeToString(payload)}})
+			if err != nil {
+				return s.lost(err)
+			}
+			if tr == "inbound" {
+				s.mu.Lock()
+				s.res.MediaSent++
+				s.mu.Unlock()
+			}
 		}
-		s.mu.Lock()
-		if track == "inbound" {
-			s.res.MediaSent++
-		}
-		s.mu.Unlock()
 	}
 	return nil
 }
@@ -371,24 +391,29 @@ func (s *Stream) Wait(ctx context.Context, d time.Duration) bool {
 // then close 1000, then the stream-stopped callback. It returns the result.
 func (s *Stream) Stop(ctx context.Context) *StreamResult {
 	s.mu.Lock()
-	if !s.stopped {
+	if s.stopped || s.conn == nil {
+		never := s.conn == nil && !s.stopped
+		s.stopped = true
 		s.mu.Unlock()
-		err := s.sendSeq(ctx, streamMsg{Event: "stop", Stop: &stopBody{AccountSid: s.call.AccountSid, CallSid: s.call.CallSid}})
-		s.mu.Lock()
-		if !s.stopped {
-			s.stopped = true
-			if err != nil {
-				s.problemLocked(CodeStreamCloseError, LevelError, "sending stop: "+err.Error())
-			}
-			s.statusEvent("stream-stopped", "")
-			s.mu.Unlock()
-			s.conn.Close(CloseNormal, "")
-		} else {
-			s.mu.Unlock()
+		if never {
+			s.closeGone() // Stop before Open: nothing was streamed
 		}
-	} else {
-		s.mu.Unlock()
+		<-s.gone
+		return s.Result()
 	}
+	// Marked first so that no frame or mark echo follows `stop`.
+	s.stopped = true
+	s.mu.Unlock()
+	s.writeMu.Lock()
+	err := s.sendSeqLocked(ctx, streamMsg{Event: "stop", Stop: &stopBody{AccountSid: s.call.AccountSid, CallSid: s.call.CallSid}})
+	s.writeMu.Unlock()
+	s.mu.Lock()
+	if err != nil {
+		s.problemLocked(CodeStreamCloseError, LevelError, "sending stop: "+err.Error())
+	}
+	s.statusEvent("stream-stopped", "")
+	s.mu.Unlock()
+	s.conn.Close(CloseNormal, "")
 	<-s.gone
 	return s.Result()
 }
@@ -455,6 +480,10 @@ func (s *Stream) sendSeq(ctx context.Context, m streamMsg) error {
 // sendSeqLocked is sendSeq with writeMu held.
 func (s *Stream) sendSeqLocked(ctx context.Context, m streamMsg) error {
 	s.mu.Lock()
+	if s.stopped && m.Event != "stop" {
+		s.mu.Unlock()
+		return ErrStreamStopped
+	}
 	s.seq++
 	m.SequenceNumber = strconv.Itoa(s.seq)
 	m.StreamSid = s.sid
@@ -483,7 +512,7 @@ func (s *Stream) writeLocked(ctx context.Context, v any, media bool) error {
 
 // read receives the app's messages until the stream ends.
 func (s *Stream) read(ctx context.Context) {
-	defer close(s.gone)
+	defer s.closeGone()
 	for {
 		typ, data, err := s.conn.Read(ctx)
 		if err != nil {
@@ -597,6 +626,9 @@ func (s *Stream) logLocked(now time.Time, data []byte) {
 // echo sends back every pending mark that is due, in order. Holding
 // writeMu while taking them keeps echoes in mark order on the wire.
 func (s *Stream) echo(ctx context.Context) {
+	// An app that stops reading must not hold writeMu (and so Stop) forever.
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	s.mu.Lock()

@@ -341,7 +341,7 @@ func TestStreamUnidirectional(t *testing.T) {
 		t.Error("dtmf on a unidirectional stream was sent")
 	}
 	s.SendAudio(ctx, Silence(40*time.Millisecond))
-	s.SendOutboundAudio(ctx, Silence(20*time.Millisecond))
+	s.SendOutboundAudio(ctx, bytes.Repeat([]byte{0x7f}, FrameBytes))
 	// The app answers each message with a clear, which a fork does not take.
 	for deadline := time.Now().Add(5 * time.Second); len(s.Result().Problems) < 2 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
@@ -360,18 +360,28 @@ func TestStreamUnidirectional(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	var start, outbound map[string]any
+	var start map[string]any
 	json.Unmarshal([]byte(got[1]), &start)
-	json.Unmarshal([]byte(got[4]), &outbound)
 	if tr := start["start"].(map[string]any)["tracks"]; !cmp.Equal(tr, []any{"inbound", "outbound"}) {
 		t.Errorf("tracks %v", tr)
 	}
-	if md := outbound["media"].(map[string]any); md["track"] != "outbound" || md["chunk"] != "1" {
-		t.Errorf("outbound frame %v", md)
+	// Two slots of caller audio, one of played audio; both tracks in each.
+	var frames []string
+	for _, raw := range got[2:8] {
+		var m struct {
+			Media struct{ Track, Chunk, Timestamp, Payload string }
+		}
+		json.Unmarshal([]byte(raw), &m)
+		p, _ := base64.StdEncoding.DecodeString(m.Media.Payload)
+		frames = append(frames, m.Media.Track+" "+m.Media.Chunk+" "+m.Media.Timestamp+" "+strconv.FormatBool(p[0] == ulawSilence))
+	}
+	want = []string{"inbound 1 0 true", "outbound 1 0 true", "inbound 2 20 true", "outbound 2 20 true", "inbound 3 40 true", "outbound 3 40 false"}
+	if d := cmp.Diff(want, frames); d != "" {
+		t.Errorf("media frames (-want +got):\n%s", d)
 	}
 	var stop map[string]any
 	json.Unmarshal([]byte(got[len(got)-1]), &stop)
-	if stop["event"] != "stop" || stop["sequenceNumber"] != "5" {
+	if stop["event"] != "stop" || stop["sequenceNumber"] != "8" {
 		t.Errorf("last message %s", got[len(got)-1])
 	}
 	if n := len(res.StatusEvents); n != 2 || res.StatusEvents[0].Fields[3] != (Field{"StreamName", "tap"}) || res.StatusEvents[0].Method != "GET" {
@@ -466,5 +476,18 @@ func TestReadWAVErrors(t *testing.T) {
 	t.Parallel()
 	if _, err := ReadWAV(bytes.NewReader([]byte("RIFF nonsense"))); err == nil {
 		t.Error("ReadWAV accepted garbage")
+	}
+}
+
+func TestStreamStopBeforeOpen(t *testing.T) {
+	t.Parallel()
+	cfg, _ := ParseStreamConfig(map[string]string{"url": "wss://example.com/media"}, nil, true)
+	s := NewStream(nil, cfg, testCall, StreamOptions{})
+	res := s.Stop(context.Background())
+	if res.MediaSent != 0 || len(res.Messages) != 0 {
+		t.Errorf("result %+v", res)
+	}
+	if err := s.SendAudio(context.Background(), Silence(time.Second)); !errors.Is(err, ErrStreamStopped) {
+		t.Errorf("SendAudio after Stop = %v", err)
 	}
 }
