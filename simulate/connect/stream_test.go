@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"log"
 	"math"
 	"net"
 	"net/http"
@@ -398,6 +400,34 @@ func TestStreamHandshakeFailures(t *testing.T) {
 	}
 	closed := "ws://" + ln.Addr().String() + "/"
 	ln.Close()
+	// A server that accepts the connection and never answers.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	t.Cleanup(func() {
+		mute.Close()
+		<-done
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the rejected certificate is the point
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
 	for _, tc := range []struct {
 		name string
 		url  string
@@ -407,12 +437,18 @@ func TestStreamHandshakeFailures(t *testing.T) {
 		{"bad signature", wsURL(srv, "/media"), HMACSigner("nope"), CodeStreamHandshake},
 		{"refused", closed, HMACSigner(testToken), CodeStreamRefused},
 		{"not a websocket", "ws" + srv.URL[4:] + "/", nil, CodeStreamHandshake},
+		{"no answer", "ws://" + mute.Addr().String() + "/", nil, CodeStreamTimeout},
+		{"untrusted certificate", "wss" + tlsSrv.URL[5:] + "/", nil, CodeStreamTLS},
 	} {
 		cfg, err := ParseStreamConfig(map[string]string{"url": tc.url, "statusCallback": "http://app/s"}, nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := NewStream(&Dialer{Sign: tc.sign}, cfg, testCall, StreamOptions{})
+		d := &Dialer{Sign: tc.sign}
+		if tc.code == CodeStreamTimeout {
+			d.ConnectTimeout = 200 * time.Millisecond
+		}
+		s := NewStream(d, cfg, testCall, StreamOptions{})
 		err = s.Open(context.Background())
 		var e *Error
 		if !errors.As(err, &e) || e.Code != tc.code {
