@@ -686,14 +686,12 @@ func (r *Relay) Finish(ctx context.Context, grace time.Duration) *RelayResult {
 	return r.Hangup()
 }
 
-// Result is the session's outcome once it has ended (nil before).
+// Result waits until the session has ended (see Done, Hangup, Finish) and
+// returns its outcome.
 func (r *Relay) Result() *RelayResult {
 	<-r.gone
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.ended {
-		return nil
-	}
 	res := r.result
 	for _, t := range r.turns {
 		if t.Index == 0 && len(t.Utterances) == 0 && len(t.Plays) == 0 && len(t.SentDigits) == 0 && len(t.Languages) == 0 {

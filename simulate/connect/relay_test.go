@@ -278,6 +278,9 @@ func TestRelayConversation(t *testing.T) {
 	if len(res.Problems) != 0 {
 		t.Errorf("problems: %v", res.Problems)
 	}
+	if data, err := json.Marshal(res); err != nil || !json.Valid(data) {
+		t.Errorf("result does not marshal for --json: %v", err)
+	}
 	// Every message is kept, in both directions, with valid JSON.
 	var sent, received int
 	for _, m := range res.Messages {

@@ -95,7 +95,7 @@ type MarkRecord struct {
 type ClearRecord struct {
 	At           time.Time `json:"at"`
 	Discarded    float64   `json:"discardedSeconds"` // buffered audio dropped
-	MarksAnswerd int       `json:"marksAnswered"`
+	MarksAnswered int       `json:"marksAnswered"`
 }
 
 // StreamResult is a stream's report.
@@ -418,7 +418,7 @@ func (s *Stream) Stop(ctx context.Context) *StreamResult {
 	return s.Result()
 }
 
-// Result is the stream's report; call it after Done or Stop.
+// Result is a snapshot of the stream's report, complete once Done is closed.
 func (s *Stream) Result() *StreamResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -594,7 +594,7 @@ func (s *Stream) handleLocked(now time.Time, typ websocket.MessageType, data []b
 		}
 		s.res.Played = s.res.Played[:len(s.res.Played)-drop]
 		s.playEnd = now
-		s.res.Clears = append(s.res.Clears, ClearRecord{At: now, Discarded: audioSeconds(drop), MarksAnswerd: len(s.pending)})
+		s.res.Clears = append(s.res.Clears, ClearRecord{At: now, Discarded: audioSeconds(drop), MarksAnswered: len(s.pending)})
 		for i := range s.pending {
 			s.res.Marks[s.pending[i].index].Cleared = true
 			s.pending[i].due = now

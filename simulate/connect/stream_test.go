@@ -216,7 +216,7 @@ func TestStreamBidirectional(t *testing.T) {
 	if now.Cleared || now.Echoed.Before(now.Received) {
 		t.Errorf("mark on an empty buffer: %+v", now)
 	}
-	if !cleared.Cleared || len(res.Clears) != 1 || res.Clears[0].MarksAnswerd != 1 || res.Clears[0].Discarded < 1 {
+	if !cleared.Cleared || len(res.Clears) != 1 || res.Clears[0].MarksAnswered != 1 || res.Clears[0].Discarded < 1 {
 		t.Errorf("cleared mark %+v, clears %+v", cleared, res.Clears)
 	}
 	// Its 10 s of audio arrived after the clear: 500 ms of play-out at 20×.
@@ -231,6 +231,9 @@ func TestStreamBidirectional(t *testing.T) {
 	}
 	if !res.ClosedByApp {
 		t.Error("ClosedByApp false")
+	}
+	if data, err := json.Marshal(res); err != nil || !json.Valid(data) {
+		t.Errorf("result does not marshal for --json: %v", err)
 	}
 	var problems []string
 	for _, p := range res.Problems {
