@@ -93,8 +93,8 @@ type MarkRecord struct {
 
 // ClearRecord is one `clear` from the app.
 type ClearRecord struct {
-	At           time.Time `json:"at"`
-	Discarded    float64   `json:"discardedSeconds"` // buffered audio dropped
+	At            time.Time `json:"at"`
+	Discarded     float64   `json:"discardedSeconds"` // buffered audio dropped
 	MarksAnswered int       `json:"marksAnswered"`
 }
 
