@@ -16,7 +16,10 @@ var interop = flag.Bool("interop", false, "run sessions against testdata/interop
 
 // TestInterop plays a ConversationRelay conversation and a bidirectional
 // Media Stream against apps written with Twilio's own Node library, which
-// validate the handshake signature and every message's fields.
+// validate the handshake signature and every message's fields. Run it with
+//
+//	npm install --prefix simulate/connect/testdata/interop
+//	go test ./simulate/connect -run Interop -args -interop
 func TestInterop(t *testing.T) {
 	if !*interop {
 		t.Skip("needs -interop")
