@@ -161,6 +161,9 @@ func newHTTPRequest(ctx context.Context, req *Request, target string) (*http.Req
 	if err != nil {
 		return nil, err
 	}
+	if body == nil {
+		hr.Body = noResend{}
+	}
 	hr.Header = make(http.Header, len(req.Headers)+1)
 	values := make([]string, len(req.Headers)) // one backing array for every header's value
 	for i, h := range req.Headers {
@@ -170,6 +173,17 @@ func newHTTPRequest(ctx context.Context, req *Request, target string) (*http.Req
 	hr.Header["Accept-Encoding"] = acceptGzip
 	return hr, nil
 }
+
+// noResend is the empty body of a GET. net/http re-sends an idempotent
+// request (a GET without a body, or one it can rewind) when a reused
+// connection closes before the answer, though the server may have read
+// it; Twilio re-sends only what the retry policy says. A body that cannot
+// be rewound makes a GET as non-replayable as Twilio's POST (net/http
+// finds it empty and sends no body: no Content-Length, no chunking).
+type noResend struct{}
+
+func (noResend) Read([]byte) (int, error) { return 0, io.EOF }
+func (noResend) Close() error             { return nil }
 
 // challengesBasic reports whether a 401's WWW-Authenticate offers Basic.
 func challengesBasic(h http.Header) bool {
@@ -234,6 +248,9 @@ func (s *Signer) resign(next *http.Request, via []*http.Request, orig *Request) 
 		return redirectError{MaxRedirects}
 	}
 	next.Header.Del("Referer")
+	if next.Body == nil || next.Body == http.NoBody {
+		next.Body = noResend{} // a POST turned GET, or a GET: see noResend
+	}
 	if s.AuthToken == "" {
 		return nil
 	}
