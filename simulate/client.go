@@ -79,6 +79,8 @@ func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, time
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var guard staleGuard
+	ctx = withStaleGuard(ctx, &guard)
 	target := req.URL
 	if req.SendURL != "" {
 		target = req.SendURL
@@ -103,6 +105,12 @@ func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, time
 		pw, _ := req.user.Password()
 		hr.SetBasicAuth(req.user.Username(), pw)
 		hresp, err = c.Do(hr)
+	}
+	if guard.stale.Load() {
+		if err == nil {
+			hresp.Body.Close()
+		}
+		return nil, twErr(ErrProtocol, "the answer was there before the request: the server sent more than its previous response"), ""
 	}
 	if err != nil {
 		// After a refused redirect Do also returns the last response, its

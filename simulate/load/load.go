@@ -75,7 +75,8 @@ type Config struct {
 	// different client). Otherwise calls share a keep-alive pool.
 	NewConnections bool
 	// Transport is the shared transport when NewConnections is false; nil =
-	// simulate.NewTransport with an idle pool sized for Concurrency.
+	// simulate.NewTransport (net/http) with an idle pool sized for
+	// Concurrency.
 	Transport http.RoundTripper
 
 	// Progress, when set, is called every ProgressEvery (default 250 ms)
