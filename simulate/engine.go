@@ -102,7 +102,6 @@ type run struct {
 	requests  int
 	heard     []Event
 	sequence  int
-	cbStatus  string
 	ended     bool
 	answered  bool
 	lastStep  *Step

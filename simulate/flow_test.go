@@ -309,7 +309,7 @@ func TestFlows(t *testing.T) {
 				return func(w http.ResponseWriter, r *http.Request) {
 					n++
 					if n < 3 {
-						http.Error(w, "busy", 503)
+						http.Error(w, "busy", http.StatusServiceUnavailable)
 						return
 					}
 					twimlRoute(resp(`<Say>third time lucky</Say>`))(w, r)
