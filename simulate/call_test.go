@@ -19,6 +19,7 @@ func keys(p simulate.Params) []string {
 }
 
 func TestLegacyInboundPayload(t *testing.T) {
+	t.Parallel()
 	call, err := simulate.NewCall(simulate.CallSpec{From: "+1 415 867 5309", To: "(415) 555-1212", Seed: 9})
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +48,7 @@ func TestLegacyInboundPayload(t *testing.T) {
 }
 
 func TestOutboundRolesAndStatuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		api, dial  string
 		wantStatus string
@@ -61,6 +63,7 @@ func TestOutboundRolesAndStatuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.api+"/"+tt.dial, func(t *testing.T) {
+			t.Parallel()
 			call, err := simulate.NewCall(simulate.CallSpec{Direction: simulate.Outbound, APIVersion: tt.api, DialStatus: tt.dial, From: "+14158675309", To: "+12125550100"})
 			if err != nil {
 				t.Fatal(err)
@@ -84,6 +87,7 @@ func TestOutboundRolesAndStatuses(t *testing.T) {
 }
 
 func TestInbound2010FieldSet(t *testing.T) {
+	t.Parallel()
 	call, _ := simulate.NewCall(simulate.CallSpec{APIVersion: "2010-04-01", Seed: 5})
 	p := call.Params(call.FirstStatus(), true)
 	want := []string{"CallSid", "AccountSid", "From", "To", "CallStatus", "ApiVersion", "Direction", "Caller", "Called",
@@ -101,6 +105,7 @@ func TestInbound2010FieldSet(t *testing.T) {
 }
 
 func TestDefaultsShowEverySeedField(t *testing.T) {
+	t.Parallel()
 	for seed := uint64(0); seed < 50; seed++ {
 		call, err := simulate.NewCall(simulate.CallSpec{Seed: seed})
 		if err != nil {
@@ -117,6 +122,7 @@ func TestDefaultsShowEverySeedField(t *testing.T) {
 }
 
 func TestSeedIsReproducible(t *testing.T) {
+	t.Parallel()
 	a, _ := simulate.NewCall(simulate.CallSpec{Seed: 77})
 	b, _ := simulate.NewCall(simulate.CallSpec{Seed: 77})
 	c, _ := simulate.NewCall(simulate.CallSpec{Seed: 78})
@@ -129,6 +135,7 @@ func TestSeedIsReproducible(t *testing.T) {
 }
 
 func TestNoGeoAndParamOverrides(t *testing.T) {
+	t.Parallel()
 	call, _ := simulate.NewCall(simulate.CallSpec{NoGeo: true, Params: simulate.Params{{Key: "CallStatus", Value: "queued"}, {Key: "ForwardedFrom", Value: "+14155550000"}}})
 	p := call.Params("in-progress", true)
 	for _, kv := range p {
@@ -142,6 +149,7 @@ func TestNoGeoAndParamOverrides(t *testing.T) {
 }
 
 func TestBadInputNamesTheField(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		spec  simulate.CallSpec
 		field string
@@ -168,6 +176,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 }
 
 func TestNonNumberCallerIDs(t *testing.T) {
+	t.Parallel()
 	call, err := simulate.NewCall(simulate.CallSpec{From: "client:alice", To: "+14155551212", APIVersion: "2010-04-01"})
 	if err != nil {
 		t.Fatal(err)

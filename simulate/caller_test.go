@@ -11,6 +11,7 @@ import (
 )
 
 func TestPromptCallerDrivesTheCall(t *testing.T) {
+	t.Parallel()
 	app := newApp(t, map[string]http.HandlerFunc{
 		"/voice": twimlRoute(resp(`<Gather action="/menu" numDigits="1"><Say>Press 1 for sales</Say></Gather>`)),
 		"/menu":  twimlRoute(resp(`<Say>Leave a message</Say><Record action="/rec"/>`)),
@@ -39,6 +40,7 @@ func TestPromptCallerDrivesTheCall(t *testing.T) {
 }
 
 func TestScriptCallerValidate(t *testing.T) {
+	t.Parallel()
 	for _, s := range []simulate.ScriptCaller{{Digits: []string{"12a"}}, {DialOutcomes: []string{"maybe"}}, {RecordSeconds: -1}} {
 		if err := s.Validate(); err == nil {
 			t.Errorf("%+v accepted", s)
@@ -47,6 +49,7 @@ func TestScriptCallerValidate(t *testing.T) {
 }
 
 func TestTwiMLWarningsAreReportedWithLines(t *testing.T) {
+	t.Parallel()
 	app := newApp(t, map[string]http.HandlerFunc{
 		"/voice": twimlRoute(xmlHead + "<Response>\n<Gather numDigits=\"abc\" colour=\"red\"><Say>hi</Say></Gather>\n<say>lower case</say>\n</Response>"),
 	})

@@ -37,17 +37,20 @@ type Response struct {
 	URL         string        `json:"final_url,omitempty"` // after redirects, when it differs
 }
 
-type ctxKey int
-
-const connectTimeoutKey ctxKey = 1
-
-// Send delivers one request with Twilio's timeouts, retries and redirect
-// rules; client supplies the transport and the cookie jar (its own
-// CheckRedirect and Timeout are not used). The error, if any, is Twilio's:
-// a failed attempt is retried as the request's connection overrides allow.
+// Send delivers one request with Twilio's timeouts, retries, redirect and
+// authentication rules. client supplies the transport (NewTransport's, or
+// any http.RoundTripper) and the cookie jar of the call; its CheckRedirect
+// and Timeout are not used. The error, if any, is Twilio's: a failed
+// attempt is retried only as the request's connection overrides allow
+// (#rc, #rp; by default a failed connect once).
 func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*Response, *TwilioError) {
 	ov := req.Overrides
 	deadline := time.Now().Add(ov.TotalTimeout)
+	c := &http.Client{
+		Transport:     client.Transport,
+		Jar:           client.Jar,
+		CheckRedirect: func(next *http.Request, via []*http.Request) error { return s.resign(next, via, req) },
+	}
 	var (
 		resp *Response
 		terr *TwilioError
@@ -58,7 +61,7 @@ func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*
 			break
 		}
 		var class string
-		resp, terr, class = s.attempt(ctx, client, req, min(ov.ReadTimeout, remaining), min(ov.ConnectTimeout, remaining))
+		resp, terr, class = s.attempt(ctx, c, req, min(ov.ReadTimeout, remaining), min(ov.ConnectTimeout, remaining))
 		if terr == nil || class == "" || !ov.retries(class) || ctx.Err() != nil {
 			return resp, terr
 		}
@@ -70,39 +73,48 @@ func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*
 }
 
 // attempt makes one try; class names the failure for the retry policy.
-func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request, timeout, connect time.Duration) (*Response, *TwilioError, string) {
+func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, timeout, connect time.Duration) (*Response, *TwilioError, string) {
 	if connect != defaultConnectTimeout {
-		ctx = context.WithValue(ctx, connectTimeoutKey, connect)
+		ctx = context.WithValue(ctx, connectTimeoutKey{}, connect)
 	}
-	if _, own := client.Transport.(*Transport); own {
-		ctx = withDeadline(ctx, time.Now().Add(timeout))
-	} else {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var guard staleGuard
+	ctx = withStaleGuard(ctx, &guard)
 	target := req.URL
 	if req.SendURL != "" {
 		target = req.SendURL
 	}
-	var body io.Reader
-	if req.Method == http.MethodPost {
-		body = strings.NewReader(req.Body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
+	hr, err := newHTTPRequest(ctx, req, target)
 	if err != nil {
 		return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}, ""
 	}
-	hr.Header = make(http.Header, len(req.Headers))
-	values := make([]string, len(req.Headers)) // one backing array for every header's value
-	for i, h := range req.Headers {
-		values[i] = h.Value
-		hr.Header[h.Key] = values[i : i+1 : i+1] // Build writes canonical names
-	}
-	hr.Header["Accept-Encoding"] = acceptGzip
 	start := time.Now()
-	hresp, err := s.follow(client, hr, req)
+	hresp, err := c.Do(hr)
+	if err == nil && req.user != nil && hresp.StatusCode == http.StatusUnauthorized && challengesBasic(hresp.Header) &&
+		strings.EqualFold(hresp.Request.URL.Host, hr.URL.Host) {
+		// Twilio sends a webhook URL's credentials only when asked: the
+		// first request goes without them, a 401 with a Basic challenge
+		// brings the same request again with them. The server answered,
+		// so this is no silent re-send.
+		io.CopyN(io.Discard, hresp.Body, 2<<10) // lets the connection be reused
+		hresp.Body.Close()
+		if hr, err = newHTTPRequest(ctx, req, target); err != nil {
+			return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}, ""
+		}
+		pw, _ := req.user.Password()
+		hr.SetBasicAuth(req.user.Username(), pw)
+		hresp, err = c.Do(hr)
+	}
+	if guard.stale.Load() {
+		if err == nil {
+			hresp.Body.Close()
+		}
+		return nil, twErr(ErrProtocol, "the answer was there before the request: the server sent more than its previous response"), ""
+	}
 	if err != nil {
+		// After a refused redirect Do also returns the last response, its
+		// body closed: the error is what counts.
 		terr, class := classify(err, timeout)
 		return nil, terr, class
 	}
@@ -120,7 +132,7 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 		Latency:     time.Since(start),
 		Headers:     hresp.Header,
 	}
-	if hresp.Request.URL != hr.URL { // redirected (the transport may copy the request, never its URL)
+	if hresp.Request != hr { // redirected
 		if final := hresp.Request.URL.String(); final != target {
 			resp.URL = final
 		}
@@ -146,8 +158,55 @@ func (s *Signer) attempt(ctx context.Context, client *http.Client, req *Request,
 	return resp, nil, ""
 }
 
+// newHTTPRequest is req as net/http sends it to target. A POST's body has
+// GetBody (strings.Reader), so a 307 or 308 sends the form again.
+func newHTTPRequest(ctx context.Context, req *Request, target string) (*http.Request, error) {
+	var body io.Reader
+	if req.Method == http.MethodPost {
+		body = strings.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		hr.Body = noResend{}
+	}
+	hr.Header = make(http.Header, len(req.Headers)+1)
+	values := make([]string, len(req.Headers)) // one backing array for every header's value
+	for i, h := range req.Headers {
+		values[i] = h.Value
+		hr.Header[h.Key] = values[i : i+1 : i+1] // Build writes canonical names
+	}
+	hr.Header["Accept-Encoding"] = acceptGzip
+	return hr, nil
+}
+
+// noResend is the empty body of a GET. net/http re-sends an idempotent
+// request (a GET without a body, or one it can rewind) when a reused
+// connection closes before the answer, though the server may have read
+// it; Twilio re-sends only what the retry policy says. A body that cannot
+// be rewound makes a GET as non-replayable as Twilio's POST (net/http
+// finds it empty and sends no body: no Content-Length, no chunking).
+type noResend struct{}
+
+func (noResend) Read([]byte) (int, error) { return 0, io.EOF }
+func (noResend) Close() error             { return nil }
+
+// challengesBasic reports whether a 401's WWW-Authenticate offers Basic.
+func challengesBasic(h http.Header) bool {
+	for _, v := range h.Values("Www-Authenticate") {
+		for _, part := range strings.Split(v, ",") {
+			if f := strings.Fields(part); len(f) > 0 && strings.EqualFold(f[0], "basic") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // acceptGzip is the Accept-Encoding Twilio sends; callsim then decodes a
-// gzip response itself, whichever transport carried it.
+// gzip response itself (net/http would only if it had asked itself).
 var acceptGzip = []string{"gzip"}
 
 // decoded is the response body without its gzip content coding, the
@@ -186,117 +245,35 @@ type redirectError struct{ n int }
 
 func (e redirectError) Error() string { return fmt.Sprintf("stopped after %d redirects", e.n) }
 
-// follow sends hr and follows redirects like a browser, as Twilio does: at
-// most MaxRedirects hops, each re-signed for the URL it goes to; 301, 302
-// and 303 turn a POST into a GET without the fields, 307 and 308 repeat
-// method and body. Cookies the app sets live in the client's jar for the
-// call. (http.Client does the same, but copies every request's headers
-// first; this runs for every request of a load run.)
-func (s *Signer) follow(client *http.Client, hr *http.Request, orig *Request) (*http.Response, error) {
-	rt := client.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
+// resign is the CheckRedirect of Send: net/http follows redirects like a
+// browser (301, 302 and 303 turn a POST into a GET without the fields and
+// their Content-Type; 307 and 308 repeat method and body through GetBody;
+// cookies come from the call's jar; credentials stay on the same host), and
+// Twilio follows at most MaxRedirects, sends no Referer, and signs each hop
+// for the URL it goes to.
+func (s *Signer) resign(next *http.Request, via []*http.Request, orig *Request) error {
+	if len(via) > MaxRedirects {
+		return redirectError{MaxRedirects}
 	}
-	for hops := 0; ; hops++ {
-		if client.Jar != nil {
-			for _, c := range client.Jar.Cookies(hr.URL) {
-				hr.AddCookie(c)
-			}
-		}
-		resp, err := rt.RoundTrip(hr)
-		if err != nil {
-			return nil, err
-		}
-		if client.Jar != nil {
-			if rc := resp.Cookies(); len(rc) > 0 {
-				client.Jar.SetCookies(hr.URL, rc)
-			}
-		}
-		method, keepBody, redirect := redirectMethod(resp.StatusCode, hr.Method)
-		loc := resp.Header.Get("Location")
-		if !redirect || loc == "" {
-			return resp, nil
-		}
-		io.CopyN(io.Discard, resp.Body, 2<<10) // lets the connection be reused
-		resp.Body.Close()
-		if hops == MaxRedirects {
-			return nil, redirectError{hops}
-		}
-		next, err := hr.URL.Parse(loc)
-		if err != nil {
-			return nil, fmt.Errorf("failed to parse Location header %q: %v", loc, err)
-		}
-		if hr, err = s.redirected(hr, method, keepBody, next, orig); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// redirectMethod is what a browser does with a response status: whether it
-// follows it, with which method, and whether the body goes along.
-func redirectMethod(status int, method string) (next string, keepBody, redirect bool) {
-	switch status {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
-		if method != http.MethodGet && method != http.MethodHead {
-			method = http.MethodGet
-		}
-		return method, false, true
-	case http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-		return method, true, true
-	}
-	return method, false, false
-}
-
-// redirected is the next hop's request: the same headers (a Referer added,
-// as a browser would, the Cookie left to the jar), re-signed for its URL.
-func (s *Signer) redirected(prev *http.Request, method string, keepBody bool, next *url.URL, orig *Request) (*http.Request, error) {
-	var body io.Reader
-	if keepBody && prev.GetBody != nil {
-		rc, err := prev.GetBody()
-		if err != nil {
-			return nil, err
-		}
-		body = rc
-	}
-	hr, err := http.NewRequestWithContext(prev.Context(), method, next.String(), body)
-	if err != nil {
-		return nil, err
-	}
-	hr.Header = prev.Header.Clone()
-	hr.Header.Del("Cookie")
-	if body == nil {
-		hr.Header.Del("Content-Type")
-	}
-	if ref := referer(prev.URL, next); ref != "" {
-		hr.Header.Set("Referer", ref)
+	next.Header.Del("Referer")
+	if next.Body == nil || next.Body == http.NoBody {
+		next.Body = noResend{} // a POST turned GET, or a GET: see noResend
 	}
 	if s.AuthToken == "" {
-		return hr, nil
+		return nil
 	}
-	signed, err := SigningURL(s.PublicURL(next.String()))
+	u := *next.URL
+	u.User = nil
+	signed, err := SigningURL(s.PublicURL(u.String()))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var params Params
-	if body != nil && method == http.MethodPost {
+	if next.Method == http.MethodPost && next.Body != nil && next.Body != http.NoBody {
 		params = orig.Params
 	}
-	hr.Header.Set(SignatureHeader, s.signature(signed, params))
-	return hr, nil
-}
-
-// referer is the Referer a browser sends after a redirect: the previous
-// URL without credentials, none from https to http.
-func referer(prev, next *url.URL) string {
-	if prev.Scheme == "https" && next.Scheme == "http" {
-		return ""
-	}
-	if prev.User == nil {
-		return prev.String()
-	}
-	u := *prev
-	u.User = nil
-	return u.String()
+	next.Header.Set(SignatureHeader, s.signature(signed, params))
+	return nil
 }
 
 // classify turns a Go transport error into Twilio's error and a retry class.
@@ -340,7 +317,8 @@ func classify(err error, timeout time.Duration) (*TwilioError, string) {
 		return e(ErrHTTPRetrieval, "timed out after %s waiting for the response", timeout.Round(time.Millisecond)), "rt"
 	case errors.Is(err, context.Canceled):
 		return e(ErrHTTPRetrieval, "canceled"), ""
-	case strings.Contains(err.Error(), "malformed HTTP") || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+	case strings.Contains(err.Error(), "malformed HTTP") || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") ||
+		strings.Contains(err.Error(), "too many 1xx"):
 		return e(ErrProtocol, "%v", unwrapURLError(err)), ""
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return e(ErrHTTPRetrieval, "the server closed the connection without a complete response"), ""

@@ -97,12 +97,11 @@ type run struct {
 	caller Caller
 	onStep func(*Step)
 
-	docURL    string // public URL of the current document
+	docURL    string // public URL of the current document, with the credentials it was requested with
 	clock     time.Duration
 	requests  int
 	heard     []Event
 	sequence  int
-	cbStatus  string
 	ended     bool
 	answered  bool
 	lastStep  *Step
@@ -286,9 +285,9 @@ func (r *run) fetch(ctx context.Context, kind string, target Target, params Para
 		return step, nil
 	}
 	if resp.URL != "" {
-		r.docURL = r.signer.PublicURL(resp.URL)
+		r.docURL = req.urlWithUser(r.signer.PublicURL(resp.URL))
 	} else {
-		r.docURL = req.URL
+		r.docURL = req.urlWithUser(req.URL)
 	}
 	doc := r.interpret(step, resp)
 	r.notify(step)
@@ -306,7 +305,7 @@ func (r *run) begin(kind string, target Target, params Params) (*Step, *Request)
 		if !errors.As(err, &te) {
 			te = twErr(ErrInvalidURL, "%v", err)
 		}
-		step.Request = &Request{Kind: kind, Method: strings.ToUpper(target.Method), URL: target.URL, Params: params}
+		step.Request = &Request{Kind: kind, Method: strings.ToUpper(target.Method), URL: withoutUser(target.URL), Params: params}
 		r.fail(step, te)
 		r.notify(step)
 		return step, nil
@@ -478,7 +477,7 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			}
 		case "Redirect":
 			target := r.resolve(v.Text)
-			r.event(step, Event{Kind: EventRedirect, Verb: "Redirect", Line: v.Line, Text: target})
+			r.event(step, Event{Kind: EventRedirect, Verb: "Redirect", Line: v.Line, Text: withoutUser(target)})
 			return r.next(ctx, "redirect", Target{target, v.Attr("method")}, nil)
 		case "Hangup":
 			r.event(step, Event{Kind: EventHangup, Verb: "Hangup", Line: v.Line, Text: "the app hung up"})

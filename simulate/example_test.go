@@ -53,6 +53,7 @@ func formatted(t *testing.T, req *simulate.Request, format string, call *simulat
 //
 //	go test ./simulate -run TestExampleGolden -update
 func TestExampleGolden(t *testing.T) {
+	t.Parallel()
 	for _, api := range simulate.ProfileNames() {
 		for _, kind := range simulate.ExampleKindNames() {
 			for _, format := range simulate.ExampleFormats {
@@ -70,6 +71,7 @@ func TestExampleGolden(t *testing.T) {
 }
 
 func TestExampleIsReproducible(t *testing.T) {
+	t.Parallel()
 	for _, kind := range simulate.ExampleKindNames() {
 		a, call := exampleOf(t, "2010-04-01", kind, simulate.ExampleOptions{AuthToken: exToken})
 		b, _ := exampleOf(t, "2010-04-01", kind, simulate.ExampleOptions{AuthToken: exToken})
@@ -101,6 +103,7 @@ func TestExampleIsReproducible(t *testing.T) {
 }
 
 func TestExampleStatusCallbackClock(t *testing.T) {
+	t.Parallel()
 	req, _ := exampleOf(t, "2010-04-01", "status-callback", simulate.ExampleOptions{})
 	if got, want := req.Params.Value("Timestamp"), "Thu, 12 Feb 2026 11:48:25 +0000"; got != want {
 		t.Errorf("Timestamp = %q, want the fixed clock %q", got, want)
@@ -122,6 +125,7 @@ func TestExampleStatusCallbackClock(t *testing.T) {
 }
 
 func TestExampleKinds(t *testing.T) {
+	t.Parallel()
 	want := map[string]map[string]string{
 		"legacy/inbound":             {"CallStatus": "in-progress", "DialStatus": "answered"},
 		"legacy/gather":              {"CallStatus": "in-progress", "Digits": "*"},
@@ -155,6 +159,7 @@ func TestExampleKinds(t *testing.T) {
 }
 
 func TestExampleParamOverridesWin(t *testing.T) {
+	t.Parallel()
 	call, err := simulate.ExampleCall("gather", simulate.CallSpec{APIVersion: "2010-04-01", Seed: 1,
 		Params: simulate.Params{{Key: "Digits", Value: "9"}, {Key: "Custom", Value: "x y"}}})
 	if err != nil {
@@ -170,6 +175,7 @@ func TestExampleParamOverridesWin(t *testing.T) {
 }
 
 func TestExampleBadInput(t *testing.T) {
+	t.Parallel()
 	call, _ := simulate.ExampleCall("inbound", simulate.CallSpec{})
 	var ie *simulate.InputError
 	if _, err := simulate.ExampleCall("hangup", simulate.CallSpec{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "allowed: inbound, outbound") {
@@ -193,6 +199,7 @@ func TestExampleBadInput(t *testing.T) {
 // The query-string example parses back to the request's fields, and so
 // does the form body.
 func TestExampleQueryRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, api := range simulate.ProfileNames() {
 		for _, kind := range simulate.ExampleKindNames() {
 			for _, base := range []string{"", "https://example.com/app/voice.php?tenant=a%20b&x=1"} {
@@ -317,6 +324,7 @@ func haveCurl(t *testing.T) {
 // Every curl and http example, sent to an app that validates signatures,
 // is accepted and delivers exactly the example's fields.
 func TestExamplesValidateAgainstApp(t *testing.T) {
+	t.Parallel()
 	app := &validatingApp{}
 	srv := httptest.NewServer(app)
 	defer srv.Close()
@@ -361,6 +369,7 @@ func TestExamplesValidateAgainstApp(t *testing.T) {
 // The golden http and curl examples themselves (https://example.com/…)
 // validate when delivered to a TLS app standing in for example.com.
 func TestGoldenExamplesValidate(t *testing.T) {
+	t.Parallel()
 	app := &validatingApp{}
 	srv := httptest.NewTLSServer(app)
 	defer srv.Close()
@@ -402,6 +411,7 @@ func TestGoldenExamplesValidate(t *testing.T) {
 
 // Every field of every example has a meaning, from the one table.
 func TestEveryExampleFieldHasAMeaning(t *testing.T) {
+	t.Parallel()
 	for _, api := range simulate.ProfileNames() {
 		p, _ := simulate.LookupProfile(api)
 		for _, kind := range simulate.ExampleKindNames() {

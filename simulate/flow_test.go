@@ -35,6 +35,7 @@ type flowCase struct {
 }
 
 func TestFlows(t *testing.T) {
+	t.Parallel()
 	menu := resp(`<Gather numDigits="1" action="/menu"><Say>Press 1 for sales, 2 for support.</Say></Gather><Say>No input.</Say><Hangup/>`)
 	cases := []flowCase{
 		{
@@ -308,7 +309,7 @@ func TestFlows(t *testing.T) {
 				return func(w http.ResponseWriter, r *http.Request) {
 					n++
 					if n < 3 {
-						http.Error(w, "busy", 503)
+						http.Error(w, "busy", http.StatusServiceUnavailable)
 						return
 					}
 					twimlRoute(resp(`<Say>third time lucky</Say>`))(w, r)
@@ -515,6 +516,7 @@ func TestFlows(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			app := newApp(t, tc.routes)
 			opts := simulate.Options{URL: app.URL + "/voice", AuthToken: testToken, Caller: &tc.script,
 				Now: func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }}
@@ -567,6 +569,7 @@ func TestFlows(t *testing.T) {
 }
 
 func TestConnectionRefusedIs11205(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -588,6 +591,7 @@ func TestConnectionRefusedIs11205(t *testing.T) {
 }
 
 func TestGETSignsTheFullURLWithPort(t *testing.T) {
+	t.Parallel()
 	app := newApp(t, map[string]http.HandlerFunc{"/voice": twimlRoute(resp(`<Hangup/>`))})
 	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 7, APIVersion: "2010-04-01"})
 	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: app.URL + "/voice?tenant=a%20b", Method: "GET", AuthToken: testToken})
@@ -606,6 +610,7 @@ func TestGETSignsTheFullURLWithPort(t *testing.T) {
 }
 
 func TestSigningURLSignsThePublicURL(t *testing.T) {
+	t.Parallel()
 	const public = "https://abc123.ngrok.example/voice"
 	var sigOK bool
 	app := newApp(t, map[string]http.HandlerFunc{

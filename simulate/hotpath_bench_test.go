@@ -144,6 +144,7 @@ func BenchmarkFlowIVR(b *testing.B) {
 // TestStringToSignMatchesReference checks the single-sort implementation
 // against the official libraries' algorithm (every value of a name, sorted, unique).
 func TestStringToSignMatchesReference(t *testing.T) {
+	t.Parallel()
 	reference := func(rawURL string, params Params) string {
 		byKey := map[string][]string{}
 		for _, kv := range params {
@@ -180,6 +181,7 @@ func TestStringToSignMatchesReference(t *testing.T) {
 // TestStringToSignOrderCache alternates field lists of one length whose
 // sorted orders differ, so the remembered order is wrong every other time.
 func TestStringToSignOrderCache(t *testing.T) {
+	t.Parallel()
 	a := Params{{"b", "1"}, {"a", "2"}, {"c", "3"}}
 	b := Params{{"c", "1"}, {"b", "2"}, {"a", "3"}}
 	c := Params{{"a", "2"}, {"a", "1"}, {"a", "2"}} // repeated fields, one duplicate
@@ -196,6 +198,7 @@ func TestStringToSignOrderCache(t *testing.T) {
 // TestStreamSIDMatchesNewSID keeps the allocation-free SIDs identical to
 // those of a rand.Rand on the same stream, so seeds reproduce across versions.
 func TestStreamSIDMatchesNewSID(t *testing.T) {
+	t.Parallel()
 	for seed := range uint64(500) {
 		for _, stream := range []uint64{streamCallSid, streamAccount} {
 			if got, want := streamSID("CA", seed, stream), NewSID("CA", newRand(seed, stream)); got != want {
@@ -208,6 +211,7 @@ func TestStreamSIDMatchesNewSID(t *testing.T) {
 // TestFixturePartiesMatchParseParty: the parties built from fixture data
 // are exactly what parsing the numbers with libphonenumber gives.
 func TestFixturePartiesMatchParseParty(t *testing.T) {
+	t.Parallel()
 	parties := defaultParties()
 	if len(parties) < 2 {
 		t.Fatalf("%d fixture numbers", len(parties))

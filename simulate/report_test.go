@@ -63,6 +63,7 @@ func scrub(t *simulate.Transcript) {
 }
 
 func TestGoldenTranscripts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		spec   simulate.CallSpec
@@ -74,6 +75,7 @@ func TestGoldenTranscripts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tr, base := demoTranscript(t, tc.spec, tc.script)
 			scrub(tr)
 			var text, js, mm bytes.Buffer
@@ -94,6 +96,7 @@ func TestGoldenTranscripts(t *testing.T) {
 }
 
 func TestColourOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
 	tr, _ := demoTranscript(t, simulate.CallSpec{Seed: 1}, simulate.ScriptCaller{})
 	var plain, coloured bytes.Buffer
 	simulate.WriteText(&plain, tr, simulate.ReportOptions{})
@@ -107,6 +110,7 @@ func TestColourOnlyWhenAsked(t *testing.T) {
 }
 
 func TestRedactorHidesTokenEverywhere(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	r := simulate.NewRedactor(&b, testToken)
 	r.AddURL("https://user:s3cret-pass@example.com/voice")

@@ -24,6 +24,11 @@ type Request struct {
 	Headers   Params    `json:"headers"`
 	Signature string    `json:"signature,omitempty"`
 	Overrides Overrides `json:"-"`
+
+	// user holds the credentials of a URL like https://user:pass@host/voice,
+	// which URL and SendURL never show: Send answers a Basic challenge with
+	// them, and nothing prints or signs them.
+	user *url.Userinfo
 }
 
 // Signed reports whether the request carries X-Twilio-Signature.
@@ -135,7 +140,11 @@ func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) 
 	ov = ov.capped(s.Timeout)
 	u.Fragment, u.RawFragment = "", ""
 
-	req := &Request{Kind: kind, Method: method, Params: params, Overrides: ov}
+	req := &Request{Kind: kind, Method: method, Params: params, Overrides: ov, user: u.User}
+	if req.user == nil && s.local != nil && s.local.User != nil && strings.EqualFold(u.Host, s.public.Host) {
+		req.user = s.local.User // given with --url, delivered through --signing-url's host
+	}
+	u.User = nil
 	if method == http.MethodGet {
 		appendQuery(u, params)
 	}
@@ -219,7 +228,8 @@ func (o Overrides) capped(limit time.Duration) Overrides {
 	return o
 }
 
-// Curl renders the request as a runnable curl command, signature included.
+// Curl renders the request as a runnable curl command, signature included;
+// a URL's credentials show as --user '[redacted]', for the reader to fill in.
 func (r *Request) Curl() string {
 	var b strings.Builder
 	b.WriteString("curl -sS -X " + r.Method)
@@ -232,6 +242,9 @@ func (r *Request) Curl() string {
 	if r.Method == http.MethodPost {
 		b.WriteString(" \\\n  --data-raw " + shellQuote(r.Body))
 	}
+	if r.user != nil {
+		b.WriteString(" \\\n  --basic --user " + shellQuote(Redacted))
+	}
 	target := r.URL
 	if r.SendURL != "" {
 		target = r.SendURL
@@ -242,4 +255,34 @@ func (r *Request) Curl() string {
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// withoutUser is raw without credentials, for showing a URL that has not
+// been through Build.
+func withoutUser(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
+}
+
+// urlWithUser is the request's URL with its credentials put back, which
+// relative URLs in the TwiML it returns are resolved against (as a browser
+// does: a relative URL keeps the base's credentials). Never shown.
+func (r *Request) urlWithUser(raw string) string {
+	if r.user == nil {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil {
+		return raw
+	}
+	orig, err := url.Parse(r.URL)
+	if err != nil || !strings.EqualFold(u.Host, orig.Host) {
+		return raw
+	}
+	u.User = r.user
+	return u.String()
 }

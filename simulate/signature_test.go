@@ -5,6 +5,7 @@ import "testing"
 // Published vectors from Twilio's official libraries, as collected in
 // shared/reference/twilio-voice.md §6.
 func TestSignatureVectors(t *testing.T) {
+	t.Parallel()
 	p := Params{
 		{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675309"}, {"Digits", "1234"},
 		{"From", "+14158675309"}, {"To", "+18005551212"},
@@ -37,6 +38,7 @@ func TestSignatureVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := Signature("12345", tt.url, tt.params); got != tt.want {
 				t.Errorf("Signature = %s, want %s", got, tt.want)
 			}
@@ -45,6 +47,7 @@ func TestSignatureVectors(t *testing.T) {
 }
 
 func TestStringToSignSecurityDocs(t *testing.T) {
+	t.Parallel()
 	got := StringToSign("https://example.com/myapp.php?foo=1&bar=2", Params{
 		{"From", "+14158675310"}, {"To", "+18005551212"}, {"CallSid", "CA1234567890ABCDE"},
 		{"Digits", "1234"}, {"Caller", "+14158675310"}})
@@ -55,6 +58,7 @@ func TestStringToSignSecurityDocs(t *testing.T) {
 }
 
 func TestValidateSignaturePortVariants(t *testing.T) {
+	t.Parallel()
 	p := Params{{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675309"}, {"Digits", "1234"}, {"From", "+14158675309"}, {"To", "+18005551212"}}
 	ok := []struct{ url, sig string }{
 		{"https://mycompany.com/myapp.php?foo=1&bar=2", "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
@@ -86,6 +90,7 @@ func TestValidateSignaturePortVariants(t *testing.T) {
 }
 
 func TestSigningURL(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"https://mycompany.com:8443/voice?x=1#rc=2&rp=all": "https://mycompany.com/voice?x=1",
 		"http://user:pw@localhost:3000/voice":              "http://localhost:3000/voice",

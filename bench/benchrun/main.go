@@ -1,6 +1,6 @@
 // Command benchrun drives the benchmark (bench/run.sh builds it and the
 // binaries it runs): it starts twimlserver, then runs `callsim load` and
-// the floor client alternately against it, then measures callsim's memory
+// the floor clients alternately against it, then measures callsim's memory
 // at two call counts and its startup against a bare cobra binary. It
 // prints what it measured, with callsim's figures as ratios to the floor
 // measured in the same run.
@@ -114,51 +114,49 @@ func main() {
 	floorRun(*calls / 4)
 	callsimRun(*calls / 4)
 
-	var cs, fs, fsSigned, fsOwn []sample
+	// Each round runs the signing floor (the target's baseline), callsim,
+	// then the floor that reuses one signature (for reference), back to back.
+	var cs, fs, fsSigned []sample
 	var fj floorJSON
 	for range *rounds {
 		var f sample
-		f, fj = floorRun(*calls)
-		fs = append(fs, f)
-		cs = append(cs, callsimRun(*calls))
-		f, _ = floorRun(*calls, "-sign", token)
+		f, fj = floorRun(*calls, "-sign", token)
 		fsSigned = append(fsSigned, f)
-		f, _ = floorRun(*calls, "-callsim-transport")
-		fsOwn = append(fsOwn, f)
+		cs = append(cs, callsimRun(*calls))
+		f, _ = floorRun(*calls)
+		fs = append(fs, f)
 	}
 	// Other load on the machine slows whole rounds; the best round of each
 	// client is the least disturbed, and the ratio within a round (the
-	// floor runs just before callsim) cancels slow phases out.
-	c, f, fsig, fown := best(cs), best(fs), best(fsSigned), best(fsOwn)
+	// signing floor runs just before callsim) cancels slow phases out.
+	c, f, fsig := best(cs), best(fs), best(fsSigned)
 	fmt.Printf("\n## Throughput: %d single-request calls (POST, signed, %d-byte body), concurrency %d, best of %d rounds\n\n", *calls, fj.BodyBytes, *conc, *rounds)
 	fmt.Println("| client | requests/s | p50 | p99 | CPU µs/request | errors |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|")
 	row := func(name string, s sample) {
 		fmt.Printf("| %s | %.0f | %s | %s | %.1f | %d |\n", name, s.rps, round(s.p50), round(s.p99), perRequest(s), s.errors)
 	}
-	row("floor (net/http loop, signature reused)", f)
-	row("floor, signing every request", fsig)
-	row("floor over callsim's transport", fown)
-	row("callsim load", c)
+	row("floor: net/http, signing every request", fsig)
+	row("callsim load (net/http)", c)
+	row("floor: net/http, signature reused", f)
 	var rpsRatios, p99Ratios, cpuRatios []float64
 	for i := range cs {
-		rpsRatios = append(rpsRatios, cs[i].rps/fs[i].rps)
-		p99Ratios = append(p99Ratios, float64(cs[i].p99)/float64(fs[i].p99))
-		cpuRatios = append(cpuRatios, perRequest(cs[i])/perRequest(fs[i]))
+		rpsRatios = append(rpsRatios, cs[i].rps/fsSigned[i].rps)
+		p99Ratios = append(p99Ratios, float64(cs[i].p99)/float64(fsSigned[i].p99))
+		cpuRatios = append(cpuRatios, perRequest(cs[i])/perRequest(fsSigned[i]))
 	}
-	fmt.Printf("\ncallsim / floor, best rounds: requests/s %.3f, p99 %.2f, client CPU per request %.2f\n",
-		c.rps/f.rps, float64(c.p99)/float64(f.p99), perRequest(c)/perRequest(f))
-	fmt.Printf("callsim / floor, median of per-round ratios: requests/s %.3f, p99 %.2f, client CPU per request %.2f\n",
+	fmt.Printf("\ncallsim / signing floor, best rounds: requests/s %.3f, p99 %.2f, client CPU per request %.2f\n",
+		c.rps/fsig.rps, float64(c.p99)/float64(fsig.p99), perRequest(c)/perRequest(fsig))
+	fmt.Printf("callsim / signing floor, median of per-round ratios: requests/s %.3f, p99 %.2f, client CPU per request %.2f\n",
 		medianOf(rpsRatios), medianOf(p99Ratios), medianOf(cpuRatios))
-	fmt.Printf("callsim / signing floor, best rounds: requests/s %.3f, p99 %.2f\n", c.rps/fsig.rps, float64(c.p99)/float64(fsig.p99))
-	fmt.Printf("callsim / floor over callsim's transport (what callsim's own work per call costs), best rounds: requests/s %.3f, client CPU per request %.2f\n", c.rps/fown.rps, perRequest(c)/perRequest(fown))
-	fmt.Printf("rounds (requests/s): floor %s; callsim %s; signing floor %s; floor over callsim's transport %s\n", rates(fs), rates(cs), rates(fsSigned), rates(fsOwn))
+	fmt.Printf("callsim / floor with the signature reused, best rounds: requests/s %.3f, client CPU per request %.2f\n", c.rps/f.rps, perRequest(c)/perRequest(f))
+	fmt.Printf("rounds (requests/s): signing floor %s; callsim %s; floor %s\n", rates(fsSigned), rates(cs), rates(fs))
 
 	if appURL != "" {
 		target = appURL
 		var ac, af []sample
 		for range 3 {
-			f, _ := floorRun(*appCalls)
+			f, _ := floorRun(*appCalls, "-sign", token)
 			af = append(af, f)
 			ac = append(ac, callsimRun(*appCalls))
 		}
@@ -169,10 +167,10 @@ func main() {
 		for _, r := range []struct {
 			name string
 			s    sample
-		}{{"floor", f}, {"callsim load", c}} {
+		}{{"signing floor", f}, {"callsim load", c}} {
 			fmt.Printf("| %s | %.0f | %s | %s | %.1f |\n", r.name, r.s.rps, round(r.s.p50), round(r.s.p99), perRequest(r.s))
 		}
-		fmt.Printf("\ncallsim / floor: requests/s %.3f, p99 %.2f\n", c.rps/f.rps, float64(c.p99)/float64(f.p99))
+		fmt.Printf("\ncallsim / signing floor: requests/s %.3f, p99 %.2f\n", c.rps/f.rps, float64(c.p99)/float64(f.p99))
 		target = url
 	}
 
@@ -181,7 +179,7 @@ func main() {
 	fmt.Println("| calls | peak RSS | requests/s |")
 	fmt.Println("|---:|---:|---:|")
 	fmt.Printf("| %d | %.1f MiB | %.0f |\n| %d | %.1f MiB | %.0f |\n", *memSmall, float64(small.rssKB)/1024, small.rps, *memLarge, float64(large.rssKB)/1024, large.rps)
-	fmt.Printf("\npeak RSS %d calls / %d calls: %.2f (floor at %d requests: %.1f MiB)\n", *memLarge, *memSmall, float64(large.rssKB)/float64(small.rssKB), *calls, float64(f.rssKB)/1024)
+	fmt.Printf("\npeak RSS %d calls / %d calls: %.2f (signing floor at %d requests: %.1f MiB)\n", *memLarge, *memSmall, float64(large.rssKB)/float64(small.rssKB), *calls, float64(fsig.rssKB)/1024)
 
 	bare := filepath.Join(*bin, "barecobra")
 	fmt.Printf("\n## Startup: median wall time of %d runs each\n\n", *startupRuns)

@@ -32,7 +32,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/load"
 )
 
@@ -68,7 +67,6 @@ func main() {
 	sign := flag.String("sign", "", "recompute the signature with this auth token for every request")
 	token := flag.String("token", "", "auth token to re-sign the template once for -url")
 	newConns := flag.Bool("new-connections", false, "a new connection per request")
-	callsimTransport := flag.Bool("callsim-transport", false, "send through callsim's own transport (simulate.NewTransport) instead of net/http's")
 	flag.Parse()
 	data, err := os.ReadFile(*tmplFile)
 	if err != nil {
@@ -91,13 +89,7 @@ func main() {
 	body := []byte(t.Body)
 	sorted := sortedParams(t.Params)
 
-	var tr http.RoundTripper = &http.Transport{Proxy: nil, MaxIdleConns: *c, MaxIdleConnsPerHost: *c, IdleConnTimeout: 90 * time.Second, DisableKeepAlives: *newConns}
-	if *callsimTransport {
-		if *newConns {
-			fail(fmt.Errorf("-callsim-transport keeps connections alive; -new-connections is for net/http's"))
-		}
-		tr = simulate.NewTransport()
-	}
+	tr := &http.Transport{Proxy: nil, MaxIdleConns: *c, MaxIdleConnsPerHost: *c, IdleConnTimeout: 90 * time.Second, DisableKeepAlives: *newConns}
 	client := &http.Client{Transport: tr}
 	var next, errs atomic.Int64
 	hists := make([]*load.Histogram, *c)

@@ -28,6 +28,7 @@ func within(got, want time.Duration) bool {
 }
 
 func TestHistogramQuantilesMatchSortedSample(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	samples := map[string][]time.Duration{
 		"exact range": {0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233},
@@ -55,6 +56,7 @@ func TestHistogramQuantilesMatchSortedSample(t *testing.T) {
 	quantiles := []float64{0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1}
 	for name, sample := range samples {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			h := NewHistogram()
 			var sum time.Duration
 			for _, v := range sample {
@@ -80,6 +82,7 @@ func TestHistogramQuantilesMatchSortedSample(t *testing.T) {
 }
 
 func TestHistogramBuckets(t *testing.T) {
+	t.Parallel()
 	// Every value lands in a bucket that contains it, buckets are ordered
 	// and never wider than the relative bound.
 	check := func(v time.Duration) {
@@ -116,6 +119,7 @@ func TestHistogramBuckets(t *testing.T) {
 }
 
 func TestHistogramMerge(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 6))
 	whole, parts := NewHistogram(), []*Histogram{NewHistogram(), NewHistogram(), NewHistogram()}
 	for i := range 30_000 {
@@ -156,6 +160,7 @@ func allocated(h *Histogram) (chunks int) {
 }
 
 func TestHistogramMemoryIsBounded(t *testing.T) {
+	t.Parallel()
 	h := NewHistogram()
 	if allocated(h) != 0 {
 		t.Fatal("a new histogram allocates buckets")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,7 +75,8 @@ type Config struct {
 	// different client). Otherwise calls share a keep-alive pool.
 	NewConnections bool
 	// Transport is the shared transport when NewConnections is false; nil =
-	// simulate.NewTransport with an idle pool sized for Concurrency.
+	// simulate.NewTransport (net/http) with an idle pool sized for
+	// Concurrency.
 	Transport http.RoundTripper
 
 	// Progress, when set, is called every ProgressEvery (default 250 ms)
@@ -170,12 +172,13 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 	var shared *http.Client
-	var ownTransport *simulate.Transport
+	var ownTransport *http.Transport
 	if !cfg.NewConnections {
 		rt := cfg.Transport
 		if rt == nil {
 			ownTransport = simulate.NewTransport()
-			ownTransport.MaxIdlePerHost = max(simulate.DefaultMaxIdlePerHost, conc)
+			ownTransport.MaxIdleConnsPerHost = max(simulate.DefaultMaxIdlePerHost, conc)
+			ownTransport.MaxIdleConns = ownTransport.MaxIdleConnsPerHost
 			rt = ownTransport
 		}
 		shared = &http.Client{Transport: rt}
@@ -255,7 +258,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	s.LateStarts = late.Load()
 	s.Interrupted = ctx.Err() != nil
 	s.BaseSeed = cfg.Flows[0].Spec.Seed
-	s.URL = cfg.Flows[0].Options.URL
+	s.URL = withoutUser(cfg.Flows[0].Options.URL)
 	if len(cfg.Flows) > 1 {
 		for i, f := range cfg.Flows {
 			c := total.flows[i]
@@ -394,7 +397,7 @@ func (w *worker) call(i int64) {
 	case flow.NewCaller != nil:
 		hooks.Caller = flow.NewCaller(i)
 	}
-	var own *simulate.Transport
+	var own *http.Transport
 	if w.shared == nil {
 		own = simulate.NewTransport()
 		hooks.HTTP = &http.Client{Transport: own}
@@ -459,4 +462,14 @@ func (w *worker) step(s *simulate.Step) {
 	if s.Error != nil {
 		w.ctr.errors.Add(1)
 	}
+}
+
+// withoutUser is a URL without its credentials: a summary never shows them.
+func withoutUser(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }

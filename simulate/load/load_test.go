@@ -125,6 +125,7 @@ func checkSums(t *testing.T, s *Summary) {
 }
 
 func TestRunWholeCalls(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	srv := app.server(t)
 	const n = 300
@@ -187,6 +188,7 @@ func TestRunWholeCalls(t *testing.T) {
 }
 
 func TestRunCallsDiffer(t *testing.T) {
+	t.Parallel()
 	// The same run twice gives the same calls; numbers vary between calls.
 	app := newRecorder()
 	var mu sync.Mutex
@@ -229,6 +231,7 @@ func hashOf(s string) uint32 {
 }
 
 func TestRunCountsAddUpUnderErrors(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	var want sync.Map // CallSid → failure kind
 	app.handle = func(w http.ResponseWriter, r *http.Request, sid string) bool {
@@ -296,6 +299,7 @@ func TestRunCountsAddUpUnderErrors(t *testing.T) {
 }
 
 func TestRunCancelStopsPromptly(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	release := make(chan struct{})
 	var answered atomic.Int64
@@ -342,6 +346,7 @@ func TestRunCancelStopsPromptly(t *testing.T) {
 }
 
 func TestRunRate(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	srv := app.server(t)
 	cfg := config(srv.URL+"/voice", 0, 10)
@@ -368,6 +373,7 @@ func TestRunRate(t *testing.T) {
 }
 
 func TestRunDuration(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	srv := app.server(t)
 	cfg := config(srv.URL+"/voice", 0, 4)
@@ -383,6 +389,7 @@ func TestRunDuration(t *testing.T) {
 }
 
 func TestRunNewConnections(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	srv := app.server(t)
 	cfg := config(srv.URL+"/voice", 60, 6)
@@ -401,6 +408,7 @@ func TestRunNewConnections(t *testing.T) {
 }
 
 func TestRunRejectsBadConfig(t *testing.T) {
+	t.Parallel()
 	ok := []Flow{{Options: simulate.Options{URL: "http://127.0.0.1:1/"}}}
 	for name, cfg := range map[string]Config{
 		"no calls":       {Flows: ok},
@@ -418,6 +426,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 }
 
 func TestRunMixesFlows(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	srv := app.server(t)
 	cfg := config(srv.URL+"/voice", 90, 6)
@@ -448,6 +457,7 @@ func (hangupCaller) Next(context.Context, simulate.Prompt) (simulate.Action, err
 }
 
 func TestFixedNumbersParsedOnce(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	var mu sync.Mutex
 	pairs := map[string]bool{}
@@ -469,6 +479,7 @@ func TestFixedNumbersParsedOnce(t *testing.T) {
 }
 
 func TestSeedIsABijectionOnCalls(t *testing.T) {
+	t.Parallel()
 	seen := make(map[uint64]bool, 200_000)
 	for i := range int64(200_000) {
 		s := Seed(7, i)
@@ -483,6 +494,7 @@ func TestSeedIsABijectionOnCalls(t *testing.T) {
 }
 
 func TestWriteText(t *testing.T) {
+	t.Parallel()
 	s := newStats(1)
 	s.record(kindIndex("initial"), 3*time.Millisecond, nil, 1, 0)
 	s.record(kindIndex("initial"), 16*time.Second, &simulate.TwilioError{Code: 11200, Message: "HTTP retrieval failure: timed out"}, 9, 1)
@@ -527,6 +539,7 @@ func (c *evenFails) End(t *simulate.Transcript) []string {
 }
 
 func TestRunCheckerFailsCalls(t *testing.T) {
+	t.Parallel()
 	app := newRecorder()
 	srv := app.server(t)
 	cfg := config(srv.URL+"/voice", 41, 6)
