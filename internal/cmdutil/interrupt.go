@@ -16,15 +16,31 @@ func (f *Factory) InterruptContext(parent context.Context) (ctx context.Context,
 	}
 	sigs, stopSignals := f.Signals()
 	done := make(chan struct{})
+	// A signal that arrives after stop may still win select's random choice
+	// against done, so stopped() is asked again before acting on it.
+	stopped := func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
 	go func() {
 		select {
 		case <-sigs:
+			if stopped() {
+				return
+			}
 			cancel()
 		case <-done:
 			return
 		}
 		select {
 		case <-sigs:
+			if stopped() {
+				return
+			}
 			fmt.Fprintln(f.IOStreams.ErrOut, "callsim: interrupted twice: stopped at once")
 			f.Exit(ExitInterrupted)
 		case <-done:
