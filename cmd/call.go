@@ -11,7 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // CallOptions is everything inbound, outbound and demo need to place a call.
@@ -20,7 +23,7 @@ type CallOptions struct {
 	// Interrupt watches Ctrl-C for the call (Factory.InterruptContext).
 	Interrupt func(context.Context) (context.Context, func())
 
-	Spec        simulate.CallSpec
+	Spec        contract.CallSpec
 	Options     simulate.Options
 	Script      simulate.ScriptCaller
 	DryRun      bool
@@ -43,16 +46,16 @@ type callFlags struct {
 }
 
 // addCallFlags registers the flags of one simulated call.
-func addCallFlags(c *cobra.Command, o *callFlags, dir simulate.Direction) {
+func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f := c.Flags()
 	f.StringVar(&o.url, "url", "", "the voice webhook URL (http:// or https://)")
 	f.StringVar(&o.method, "method", "POST", "HTTP method Twilio uses for the voice URL: POST or GET")
 	f.StringVar(&o.from, "from", "", "caller number (inbound: the person calling; outbound: your caller ID); default: a fixture number")
 	f.StringVar(&o.to, "to", "", "called number (inbound: your Twilio number; outbound: the number dialled); default: a fixture number")
-	if dir == simulate.Outbound {
-		f.StringVar(&o.dialStatus, "dial-status", "answered", "result of the call attempt: "+strings.Join(simulate.DialStatuses, ", "))
+	if dir == contract.Outbound {
+		f.StringVar(&o.dialStatus, "dial-status", "answered", "result of the call attempt: "+strings.Join(contract.DialStatuses(), ", "))
 	}
-	f.StringVar(&o.apiVersion, "api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
+	f.StringVar(&o.apiVersion, "api-version", "legacy", "request fields: "+strings.Join(contract.ProfileNames(), " or "))
 	f.StringVar(&o.authToken, "auth-token", "", "sign requests with this auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
 	f.StringVar(&o.accountSid, "account-sid", "", "AccountSid to send (also TWILIO_ACCOUNT_SID); default: generated from the seed")
 	f.StringVar(&o.signingURL, "signing-url", "", "public URL to sign instead of --url (a tunnel or proxy in front of your app)")
@@ -65,7 +68,7 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir simulate.Direction) {
 	f.StringSliceVar(&o.script.Digits, "digits", nil, "keys pressed, one entry per <Gather>: --digits 1,2#")
 	f.StringArrayVar(&o.script.Speech, "speech", nil, "speech input, one per <Gather> that listens for speech (repeatable)")
 	f.IntVar(&o.script.RecordSeconds, "record-seconds", 5, "length of every <Record>ed message")
-	f.StringSliceVar(&o.script.DialOutcomes, "dial-outcome", nil, "outcome of each <Dial>: "+strings.Join(simulate.DialOutcomes, ", ")+" (default completed; the last repeats)")
+	f.StringSliceVar(&o.script.DialOutcomes, "dial-outcome", nil, "outcome of each <Dial>: "+strings.Join(simulate.DialOutcomes(), ", ")+" (default completed; the last repeats)")
 	f.BoolVar(&o.interactive, "interactive", false, "ask at the keyboard what the caller does at each prompt")
 	f.StringVar(&o.fallbackURL, "fallback-url", "", "request this URL with ErrorCode and ErrorUrl when the voice URL fails")
 	f.StringVar(&o.fallbackMethod, "fallback-method", "POST", "method for --fallback-url")
@@ -88,7 +91,7 @@ func seedOf(c *cobra.Command, seed uint64) uint64 {
 
 // callOptions layers the environment and config file under the flags and
 // checks what simulate does not.
-func (o *callFlags) callOptions(f *cmdutil.Factory, c *cobra.Command, dir simulate.Direction, needURL bool) (*CallOptions, error) {
+func (o *callFlags) callOptions(f *cmdutil.Factory, c *cobra.Command, dir contract.Direction, needURL bool) (*CallOptions, error) {
 	common, err := prepare(f, c)
 	if err != nil {
 		return nil, err
@@ -103,7 +106,7 @@ func (o *callFlags) callOptions(f *cmdutil.Factory, c *cobra.Command, dir simula
 	opts := &CallOptions{
 		Common:    common,
 		Interrupt: f.InterruptContext,
-		Spec: simulate.CallSpec{
+		Spec: contract.CallSpec{
 			Direction: dir, APIVersion: o.apiVersion, From: o.from, To: o.to,
 			AccountSid: o.accountSid, NoGeo: o.noGeo, Seed: seedOf(c, o.seed),
 		},
@@ -130,7 +133,7 @@ func (o *callFlags) callOptions(f *cmdutil.Factory, c *cobra.Command, dir simula
 	if f.Now != nil {
 		opts.Options.Now = f.Now
 	}
-	if dir == simulate.Outbound {
+	if dir == contract.Outbound {
 		opts.Spec.DialStatus = o.dialStatus
 	}
 	if opts.Spec.Params, err = parsePairs(o.params, "--param"); err != nil {
@@ -163,25 +166,25 @@ func splitList(vs []string) []string {
 
 // callRun places the call and prints the report.
 func callRun(ctx context.Context, o *CallOptions) error {
-	call, err := simulate.NewCall(o.Spec)
+	call, err := contract.NewCall(o.Spec)
 	if err != nil {
 		return o.flagError(err)
 	}
 	io := o.IO
-	out := simulate.NewRedactor(io.Out, o.Options.AuthToken)
+	out := redact.NewRedactor(io.Out, o.Options.AuthToken)
 	for _, u := range []string{o.Options.URL, o.Options.SigningURL, o.Options.FallbackURL, o.Options.StatusCallback} {
 		out.AddURL(u)
 	}
-	ropts := simulate.ReportOptions{Color: io.ColorEnabled(), Verbose: o.Verbose}
+	ropts := report.Options{Color: io.ColorEnabled(), Verbose: o.Verbose}
 	if o.DryRun {
 		req, err := simulate.Preview(call, o.Options)
 		if err != nil {
 			return o.flagError(err)
 		}
 		if o.JSON {
-			return simulate.WriteJSON(out, req)
+			return report.WriteJSON(out, req)
 		}
-		return simulate.WritePreview(out, req, ropts)
+		return report.WritePreview(out, req, ropts)
 	}
 	if o.Interactive {
 		o.Options.Caller = simulate.NewPromptCaller(io.In, io.ErrOut)
@@ -196,11 +199,11 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	}
 	switch {
 	case o.JSON:
-		err = simulate.WriteJSON(out, t)
+		err = report.WriteJSON(out, t)
 	case o.Diagram == "mermaid":
-		err = simulate.WriteMermaid(out, t)
+		err = report.WriteMermaid(out, t)
 	default:
-		err = simulate.WriteText(out, t, ropts)
+		err = report.WriteText(out, t, ropts)
 	}
 	if err != nil {
 		return err
@@ -211,7 +214,7 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	return nil
 }
 
-func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir simulate.Direction, use, short, example string) *cobra.Command {
+func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir contract.Direction, use, short, example string) *cobra.Command {
 	var flags callFlags
 	c := &cobra.Command{
 		Use:     use,
@@ -235,7 +238,7 @@ func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir simulate.
 
 // NewCmdInbound is `callsim inbound`.
 func NewCmdInbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Command {
-	return newCallCmd(f, runF, simulate.Inbound, "inbound --url URL",
+	return newCallCmd(f, runF, contract.Inbound, "inbound --url URL",
 		"Simulate someone phoning your Twilio number",
 		`  callsim inbound --url http://localhost:3000/voice
   callsim inbound --url http://localhost:3000/voice --digits 1 --auth-token $TWILIO_AUTH_TOKEN
@@ -244,7 +247,7 @@ func NewCmdInbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Com
 
 // NewCmdOutbound is `callsim outbound`.
 func NewCmdOutbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Command {
-	return newCallCmd(f, runF, simulate.Outbound, "outbound --url URL",
+	return newCallCmd(f, runF, contract.Outbound, "outbound --url URL",
 		"Simulate a call your app placed through the REST API",
 		`  callsim outbound --url http://localhost:3000/voice --to +14155551212
   callsim outbound --url http://localhost:3000/voice --to +14155551212 --dial-status busy
@@ -253,8 +256,8 @@ func NewCmdOutbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Co
 
 // parsePairs reads Key=Value arguments; flag names the flag in errors ("" for
 // positional arguments).
-func parsePairs(pairs []string, flag string) (simulate.Params, error) {
-	var p simulate.Params
+func parsePairs(pairs []string, flag string) (contract.Params, error) {
+	var p contract.Params
 	for _, kv := range pairs {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {

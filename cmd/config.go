@@ -9,7 +9,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/internal/redact"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // ConfigSetting is one row of `callsim config`.
@@ -51,7 +53,7 @@ The auth token is always redacted.`,
 				fl := c.Flags().Lookup(name)
 				v := flagText(fl)
 				if name == "auth-token" && v != "" {
-					v = simulate.Redacted
+					v = redact.Redacted
 				}
 				opts.Rows = append(opts.Rows, ConfigSetting{Key: cmdutil.ConfigKey(name), Value: v, Source: common.Settings.Source(name)})
 			}
@@ -61,7 +63,7 @@ The auth token is always redacted.`,
 			return configRun(opts)
 		},
 	}
-	addCallFlags(c, &flags, simulate.Outbound)
+	addCallFlags(c, &flags, contract.Outbound)
 	return c
 }
 
@@ -76,7 +78,7 @@ func flagText(fl *pflag.Flag) string {
 func configRun(o *ConfigOptions) error {
 	out := o.IO.Out
 	if o.JSON {
-		return simulate.WriteJSON(out, map[string]any{"config_file": o.File, "settings": o.Rows})
+		return report.WriteJSON(out, map[string]any{"config_file": o.File, "settings": o.Rows})
 	}
 	if o.File != "" {
 		fmt.Fprintf(out, "config file: %s\n\n", o.File)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/callsim/callsim/demoapp"
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // DemoOptions is `callsim demo`.
@@ -43,7 +43,7 @@ a recorded message, then sales. With --serve it only runs the app, for
   callsim demo --serve --addr 127.0.0.1:3000`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			call, err := flags.callOptions(f, c, simulate.Inbound, false)
+			call, err := flags.callOptions(f, c, contract.Inbound, false)
 			if err != nil {
 				return err
 			}
@@ -55,7 +55,7 @@ a recorded message, then sales. With --serve it only runs the app, for
 			return demoRun(c.Context(), &opts)
 		},
 	}
-	addCallFlags(c, &flags, simulate.Inbound)
+	addCallFlags(c, &flags, contract.Inbound)
 	c.Flags().BoolVar(&opts.Serve, "serve", false, "only run the demo app and print its URL; stop with Ctrl-C")
 	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address for the demo app (loopback)")
 	c.Flags().Lookup("digits").DefValue = "3,2,1"

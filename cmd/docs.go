@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra/doc"
 
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // DocsOptions is `callsim docs`.
@@ -67,7 +67,7 @@ func docsRun(o *DocsOptions) error {
 	}
 	man := filepath.Join(o.Dir, "man")
 	if o.JSON {
-		return simulate.WriteJSON(o.IO.Out, map[string]any{"markdown_dir": o.Dir, "man_dir": man, "commands": n})
+		return report.WriteJSON(o.IO.Out, map[string]any{"markdown_dir": o.Dir, "man_dir": man, "commands": n})
 	}
 	_, err = fmt.Fprintf(o.IO.Out, "wrote %d Markdown pages to %s and %d man pages to %s\n", n, o.Dir, n, man)
 	return err

@@ -10,12 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/internal/redact"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/example"
 )
 
 func exampleKindsHelp() string {
 	var b strings.Builder
-	for _, k := range simulate.ExampleKinds {
+	for _, k := range example.Kinds() {
 		fmt.Fprintf(&b, "    %-16s %s\n", k.Name, k.Description)
 	}
 	return b.String()
@@ -26,8 +28,8 @@ type ExampleOptions struct {
 	Common
 	Kind    string
 	Format  string
-	Spec    simulate.CallSpec
-	Request simulate.ExampleOptions
+	Spec    contract.CallSpec
+	Request example.Options
 }
 
 // NewCmdExample is `callsim example`.
@@ -40,7 +42,7 @@ func NewCmdExample(f *cmdutil.Factory, runF func(*ExampleOptions) error) *cobra.
 		authToken, accountSid                                string
 	)
 	c := &cobra.Command{
-		Use:   "example [" + strings.Join(simulate.ExampleKindNames(), "|") + "]",
+		Use:   "example [" + strings.Join(example.KindNames(), "|") + "]",
 		Short: "Print an example request for your docs, the same on every run",
 		Long: `example prints one request Twilio would send to your webhook, with realistic
 values, for documentation and tests. Without --random the values come from a
@@ -67,7 +69,7 @@ Formats (--format):
   callsim example status-callback --api-version 2010-04-01 --format json
   callsim example --format query --url 'https://example.com/callhandler.php'`,
 		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: simulate.ExampleKindNames(),
+		ValidArgs: example.KindNames(),
 		RunE: func(c *cobra.Command, args []string) error {
 			fl := c.Flags()
 			// The URL and AccountSid come from flags only: examples are for
@@ -81,7 +83,7 @@ Formats (--format):
 			if len(args) == 1 {
 				opts.Kind = args[0]
 			}
-			if _, err := simulate.LookupExampleKind(opts.Kind); err != nil {
+			if _, err := example.LookupKind(opts.Kind); err != nil {
 				return err
 			}
 			if opts.JSON {
@@ -96,14 +98,14 @@ Formats (--format):
 			if speech != "" && opts.Kind != "gather" {
 				return usageErr("--speech applies to gather examples only")
 			}
-			opts.Spec = simulate.CallSpec{APIVersion: apiVersion, From: from, To: to, NoGeo: noGeo, Seed: seed}
+			opts.Spec = contract.CallSpec{APIVersion: apiVersion, From: from, To: to, NoGeo: noGeo, Seed: seed}
 			if sidGiven {
 				opts.Spec.AccountSid = accountSid
 			}
 			if opts.Spec.Params, err = parsePairs(params, "--param"); err != nil {
 				return err
 			}
-			opts.Request = simulate.ExampleOptions{Method: strings.ToUpper(method), AuthToken: authToken, Speech: speech}
+			opts.Request = example.Options{Method: strings.ToUpper(method), AuthToken: authToken, Speech: speech}
 			if urlGiven {
 				opts.Request.URL = rawURL
 			}
@@ -126,15 +128,15 @@ Formats (--format):
 		},
 	}
 	fl := c.Flags()
-	fl.Var(cmdutil.NewEnum(&format, "http", simulate.ExampleFormats...), "format", "output: "+strings.Join(simulate.ExampleFormats, ", "))
+	fl.Var(cmdutil.NewEnum(&format, "http", example.Formats()...), "format", "output: "+strings.Join(example.Formats(), ", "))
 	fl.StringVar(&rawURL, "url", "", "URL the request goes to (default https://example.com/voice; …/voice/gather, …/voice/record, …/voice/dial, …/voice/status for those kinds)")
 	fl.StringVar(&method, "method", "POST", "HTTP method: POST or GET (--format query always shows the GET URL)")
-	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
+	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(contract.ProfileNames(), " or "))
 	fl.StringVar(&from, "from", "", "caller number; default: a fixture number from the seed")
 	fl.StringVar(&to, "to", "", "called number; default: a fixture number from the seed")
 	fl.StringArrayVar(&params, "param", nil, "extra or overriding field Key=Value (repeatable)")
 	fl.BoolVar(&noGeo, "no-geo", false, "leave out the City/State/Zip/Country fields")
-	fl.Uint64Var(&seed, "seed", simulate.DefaultExampleSeed, "seed of every generated value (the default is fixed, so docs do not churn)")
+	fl.Uint64Var(&seed, "seed", example.DefaultSeed, "seed of every generated value (the default is fixed, so docs do not churn)")
 	fl.BoolVar(&random, "random", false, "fresh values and the current time instead of the fixed seed and clock")
 	fl.StringVar(&authToken, "auth-token", "", "sign the request with this auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
 	fl.StringVar(&accountSid, "account-sid", "", "AccountSid to show; default: generated from the seed (the environment is not read)")
@@ -143,15 +145,15 @@ Formats (--format):
 }
 
 func exampleRun(o *ExampleOptions) error {
-	call, err := simulate.ExampleCall(o.Kind, o.Spec)
+	call, err := example.Call(o.Kind, o.Spec)
 	if err != nil {
 		return o.flagError(err)
 	}
-	req, err := simulate.Example(o.Kind, call, o.Request)
+	req, err := example.Build(o.Kind, call, o.Request)
 	if err != nil {
 		return o.flagError(err)
 	}
-	out := simulate.NewRedactor(o.IO.Out, o.Request.AuthToken)
+	out := redact.NewRedactor(o.IO.Out, o.Request.AuthToken)
 	out.AddURL(req.URL)
-	return simulate.FormatExample(out, req, o.Format, call.Profile, o.Kind)
+	return example.Format(out, req, o.Format, call.Profile, o.Kind)
 }

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/example"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 // exampleToken is the token the golden examples under testdata/example are signed with.
@@ -18,9 +20,9 @@ func TestExampleCommandMatchesGolden(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	root := repoRoot(t)
-	for _, api := range simulate.ProfileNames() {
-		for _, kind := range simulate.ExampleKindNames() {
-			for _, format := range simulate.ExampleFormats {
+	for _, api := range contract.ProfileNames() {
+		for _, kind := range example.KindNames() {
+			for _, format := range example.Formats() {
 				want, err := os.ReadFile(filepath.Join(root, "testdata", "example", api, kind+"."+format))
 				if err != nil {
 					t.Fatal(err)
@@ -45,7 +47,7 @@ func TestExampleDefaultsAndRandom(t *testing.T) {
 	if a != b || !strings.HasPrefix(a, "POST /voice HTTP/1.1\r\nHost: example.com\r\n") {
 		t.Errorf("default example is not the seeded inbound http request:\n%s\n%s", a, b)
 	}
-	if strings.Contains(a, simulate.SignatureHeader) {
+	if strings.Contains(a, signature.Header) {
 		t.Error("signed without an auth token")
 	}
 	_, r1, _ := c.run("", "example", "--random", "--format", "form")
@@ -66,7 +68,7 @@ func TestExampleDefaultsAndRandom(t *testing.T) {
 	c.env["TWILIO_AUTH_TOKEN"] = exampleToken
 	c.env["TWILIO_ACCOUNT_SID"] = "AC00000000000000000000000000000000"
 	_, signed, _ := c.run("", "example", "--format", "curl")
-	if !strings.Contains(signed, simulate.SignatureHeader) || strings.Contains(signed, "AC0000000") {
+	if !strings.Contains(signed, signature.Header) || strings.Contains(signed, "AC0000000") {
 		t.Errorf("curl example with TWILIO_AUTH_TOKEN:\n%s", signed)
 	}
 }
@@ -75,7 +77,7 @@ func TestExampleNeverPrintsTheToken(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	const token = "tok-0123456789-secret"
-	for _, format := range simulate.ExampleFormats {
+	for _, format := range example.Formats() {
 		code, out, errOut := c.run("", "example", "--format", format, "--auth-token", token,
 			"--url", "https://user:pa55word@example.com/voice?key="+token, "--param", "Note="+token)
 		if code != 0 {
@@ -124,8 +126,8 @@ func TestFieldsCommand(t *testing.T) {
 	}
 	code, out, _ = c.run("", "fields", "--json")
 	var doc struct {
-		APIVersion string              `json:"api_version"`
-		Fields     []simulate.FieldDoc `json:"fields"`
+		APIVersion string             `json:"api_version"`
+		Fields     []example.FieldDoc `json:"fields"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v:\n%s", code, err, out)

@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/example"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // FieldsOptions is `callsim fields`.
@@ -31,7 +33,7 @@ sent only in some conditions); without, every field any request carries, and
 which requests those are. Example values come from the same fixed seed as
 'callsim example'.
 
-Request kinds: ` + strings.Join(simulate.ExampleKindNames(), ", ") + `.`,
+Request kinds: ` + strings.Join(example.KindNames(), ", ") + `.`,
 		Example: `  callsim fields --api-version 2010-04-01
   callsim fields --api-version 2010-04-01 --kind gather
   callsim fields --kind dial --json`,
@@ -50,24 +52,24 @@ Request kinds: ` + strings.Join(simulate.ExampleKindNames(), ", ") + `.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
-	fl.Var(cmdutil.NewEnum(&opts.Kind, "", simulate.ExampleKindNames()...), "kind", "one request: "+strings.Join(simulate.ExampleKindNames(), ", ")+" (default: every field)")
+	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(contract.ProfileNames(), " or "))
+	fl.Var(cmdutil.NewEnum(&opts.Kind, "", example.KindNames()...), "kind", "one request: "+strings.Join(example.KindNames(), ", ")+" (default: every field)")
 	return c
 }
 
 func fieldsRun(o *FieldsOptions) error {
 	out := o.IO.Out
-	spec := simulate.CallSpec{APIVersion: o.APIVersion, Seed: simulate.DefaultExampleSeed}
-	docs, err := simulate.FieldDocs(spec, o.Kind, simulate.ExampleOptions{})
+	spec := contract.CallSpec{APIVersion: o.APIVersion, Seed: example.DefaultSeed}
+	docs, err := example.FieldDocs(spec, o.Kind, example.Options{})
 	if err != nil {
 		return o.flagError(err)
 	}
-	prof, _ := simulate.LookupProfile(spec.APIVersion)
+	prof, _ := contract.LookupProfile(spec.APIVersion)
 	if o.JSON {
-		return simulate.WriteJSON(out, map[string]any{"api_version": prof.Name, "kind": o.Kind, "fields": docs})
+		return report.WriteJSON(out, map[string]any{"api_version": prof.Name, "kind": o.Kind, "fields": docs})
 	}
 	if o.Kind != "" {
-		k, _ := simulate.LookupExampleKind(o.Kind)
+		k, _ := example.LookupKind(o.Kind)
 		fmt.Fprintf(out, "API %s · %s: %s\n\n", prof.Name, o.Kind, k.Description)
 	} else {
 		fmt.Fprintf(out, "API %s: %s\n\n", prof.Name, prof.Description)

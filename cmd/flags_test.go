@@ -20,7 +20,7 @@ func parse[O any](t *testing.T, c *cli, newCmd func(*cmdutil.Factory, func(*O) e
 	root := newRoot(f)
 	root.AddCommand(newCmd(f, func(o *O) error { opts = o; return nil }))
 	root.SetArgs(args)
-	code = report(io.ErrOut, root.Execute())
+	code = reportError(io.ErrOut, root.Execute())
 	return opts, code, io.ErrOut.(interface{ String() string }).String()
 }
 

@@ -12,9 +12,12 @@ import (
 
 	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/internal/iostreams"
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/scenarios"
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/load"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // LoadOptions is `callsim load`.
@@ -84,8 +87,8 @@ Exit status 1 when a call failed or the run was interrupted.`,
 					return err
 				}
 			} else {
-				dir := simulate.Direction(direction)
-				if dir == simulate.Inbound && fl.Changed("dial-status") {
+				dir := contract.Direction(direction)
+				if dir == contract.Inbound && fl.Changed("dial-status") {
 					return usageErr("--dial-status: inbound calls are always answered; it applies with --direction outbound")
 				}
 				call, err := flags.callOptions(f, c, dir, true)
@@ -135,7 +138,7 @@ Exit status 1 when a call failed or the run was interrupted.`,
 			return loadRun(c.Context(), &opts)
 		},
 	}
-	addCallFlags(c, &flags, simulate.Outbound)
+	addCallFlags(c, &flags, contract.Outbound)
 	fl := c.Flags()
 	for _, name := range []string{"dry-run", "interactive", "diagram"} {
 		fl.MarkHidden(name)
@@ -154,8 +157,8 @@ Exit status 1 when a call failed or the run was interrupted.`,
 func loadRun(ctx context.Context, o *LoadOptions) error {
 	io := o.IO
 	cfg := o.Config
-	out := simulate.NewRedactor(io.Out, o.Secrets...)
-	errOut := simulate.NewRedactor(io.ErrOut, o.Secrets...)
+	out := redact.NewRedactor(io.Out, o.Secrets...)
+	errOut := redact.NewRedactor(io.ErrOut, o.Secrets...)
 	for _, fl := range cfg.Flows {
 		for _, u := range []string{fl.Options.URL, fl.Options.SigningURL, fl.Options.FallbackURL, fl.Options.StatusCallback} {
 			out.AddURL(u)
@@ -183,7 +186,7 @@ func loadRun(ctx context.Context, o *LoadOptions) error {
 		mu.Unlock()
 	}
 	if o.JSON {
-		err = simulate.WriteJSON(out, sum)
+		err = report.WriteJSON(out, sum)
 	} else {
 		err = load.WriteText(out, sum)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/internal/iostreams"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // Exit codes, as documented in the README.
@@ -53,7 +53,7 @@ func Main() int {
 func Execute(f *cmdutil.Factory, args []string) int {
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
-	return report(f.IOStreams.ErrOut, root.Execute())
+	return reportError(f.IOStreams.ErrOut, root.Execute())
 }
 
 // newRoot is the root command and its global flags, without subcommands.
@@ -149,14 +149,14 @@ func prepare(f *cmdutil.Factory, c *cobra.Command) (Common, error) {
 // that came from the environment or the config file into a message naming
 // that source.
 func (c Common) flagError(err error) error {
-	var ie *simulate.InputError
+	var ie *contract.InputError
 	if errors.As(err, &ie) && ie.Field != "" && c.Settings != nil && !c.Settings.FromFlagOrDefault(ie.Field) {
 		return usageErr("%s: %s", c.Settings.Origin(ie.Field), ie.Msg)
 	}
 	return err
 }
 
-func report(errOut io.Writer, err error) int {
+func reportError(errOut io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -167,7 +167,7 @@ func report(errOut io.Writer, err error) int {
 		}
 		return ee.Code
 	}
-	var ie *simulate.InputError
+	var ie *contract.InputError
 	if errors.As(err, &ie) {
 		fmt.Fprintf(errOut, "callsim: %s\n", oneLine(flagMessage(ie)))
 		return ExitUsage
@@ -177,7 +177,7 @@ func report(errOut io.Writer, err error) int {
 	return ExitUsage
 }
 
-func flagMessage(ie *simulate.InputError) string {
+func flagMessage(ie *contract.InputError) string {
 	if ie.Field == "" {
 		return ie.Msg
 	}

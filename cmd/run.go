@@ -13,8 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/scenarios"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // RunOptions is `callsim run`.
@@ -188,7 +189,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	list := suite.Scenarios()
 	if o.Check {
 		if o.JSON {
-			return simulate.WriteJSON(io.Out, map[string]any{"ok": true, "files": len(files), "scenarios": len(list), "errors": []any{}})
+			return report.WriteJSON(io.Out, map[string]any{"ok": true, "files": len(files), "scenarios": len(list), "errors": []any{}})
 		}
 		fmt.Fprintf(io.Out, "%s in %s: no problems\n", nounCount(len(list), "scenario"), nounCount(len(files), "file"))
 		return nil
@@ -200,7 +201,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	for _, sc := range suite.Scenarios() {
 		secrets = append(secrets, sc.Secrets...)
 	}
-	out := simulate.NewRedactor(io.Out, secrets...)
+	out := redact.NewRedactor(io.Out, secrets...)
 	topts := scenarios.TextOptions{Color: io.ColorEnabled(), Verbose: o.Verbose}
 
 	runner := &scenarios.Runner{Parallel: o.Parallel, FailFast: o.FailFast, Retries: o.Retries}
@@ -255,7 +256,7 @@ func (o *RunOptions) badInput(err error, files []string) error {
 		return usageErr("%v", err)
 	}
 	if o.JSON {
-		if werr := simulate.WriteJSON(io.Out, map[string]any{"ok": false, "files": len(files), "errors": errs}); werr != nil {
+		if werr := report.WriteJSON(io.Out, map[string]any{"ok": false, "files": len(files), "errors": errs}); werr != nil {
 			return werr
 		}
 	} else {
@@ -275,13 +276,13 @@ func (o *RunOptions) badInput(err error, files []string) error {
 
 func (o *RunOptions) writeJUnit(rep *scenarios.Report, secrets []string) error {
 	if o.JUnit == "-" {
-		return scenarios.WriteJUnit(simulate.NewRedactor(o.IO.Out, secrets...), rep, scenarios.TextOptions{})
+		return scenarios.WriteJUnit(redact.NewRedactor(o.IO.Out, secrets...), rep, scenarios.TextOptions{})
 	}
 	f, err := os.Create(o.Path(o.JUnit))
 	if err != nil {
 		return usageErr("--junit: %v", err)
 	}
-	if err := scenarios.WriteJUnit(simulate.NewRedactor(f, secrets...), rep, scenarios.TextOptions{}); err != nil {
+	if err := scenarios.WriteJUnit(redact.NewRedactor(f, secrets...), rep, scenarios.TextOptions{}); err != nil {
 		f.Close()
 		return err
 	}

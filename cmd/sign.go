@@ -10,13 +10,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/internal/redact"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/report"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 // SignOptions is `callsim sign` and, with Signature, `callsim verify`.
 type SignOptions struct {
 	Common
-	Input     simulate.SignInput
+	Input     signature.Input
 	AuthToken string
 	Explain   bool
 	Signature string // verify: the signature to check
@@ -76,9 +79,9 @@ func (o *signFlags) signOptions(f *cmdutil.Factory, c *cobra.Command, args []str
 		if in.Body, err = goio.ReadAll(io.In); err != nil {
 			return nil, usageErr("stdin: %v", err)
 		}
-		if !simulate.HasBodyHash(in.URL) {
+		if !signature.HasBodyHash(in.URL) {
 			form := strings.TrimRight(string(in.Body), "\r\n")
-			if in.Params, err = simulate.ParseParams(form); err != nil {
+			if in.Params, err = contract.ParseParams(form); err != nil {
 				return nil, usageErr("stdin: not a form body (Key=Value&Key=Value): %v", err)
 			}
 		}
@@ -125,18 +128,18 @@ to compare with your validator when it answers 403.`,
 }
 
 func signRun(o *SignOptions) error {
-	sig, err := simulate.Explain(o.AuthToken, o.Input)
+	sig, err := signature.Explain(o.AuthToken, o.Input)
 	if err != nil {
 		return err
 	}
-	out := simulate.NewRedactor(o.IO.Out, o.AuthToken)
+	out := redact.NewRedactor(o.IO.Out, o.AuthToken)
 	out.AddURL(o.Input.URL)
 	if o.JSON {
-		return simulate.WriteJSON(out, sig)
+		return report.WriteJSON(out, sig)
 	}
 	if !o.Explain {
 		_, err := fmt.Fprintln(out, sig.Signature)
 		return err
 	}
-	return simulate.WriteExplanation(out, sig)
+	return signature.WriteExplanation(out, sig)
 }

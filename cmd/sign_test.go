@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 // The published vectors of shared/reference/twilio-voice.md §6.
@@ -60,7 +60,7 @@ func TestSignExplain(t *testing.T) {
 		t.Error("token printed")
 	}
 	code, out, _ = cl.run("", "sign", "--auth-token", "12345", "--json", "--url", vectorURL, vectorFields[0])
-	var doc simulate.Explanation
+	var doc signature.Explanation
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || doc.Signature == "" || doc.SigningURL != vectorURL || len(doc.Params) != 1 {
 		t.Errorf("--json: exit %d, %v: %s", code, err, out)
 	}
@@ -134,7 +134,7 @@ func TestVerify(t *testing.T) {
 		t.Errorf("scheme hint: exit %d\n%s", code, out)
 	}
 	code, out = verify("", append([]string{"--json", "--url", vectorURL, "--signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}, vectorFields...)...)
-	var v simulate.Verification
+	var v signature.Verification
 	if err := json.Unmarshal([]byte(out), &v); err != nil || code != ExitFailed || v.Valid || v.Expected != "RSOYDt4T1cUTdK1PDd93/VVr8B8=" || v.Hint == "" {
 		t.Errorf("--json: exit %d %v\n%s", code, err, out)
 	}

@@ -4,7 +4,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/internal/redact"
+	"github.com/callsim/callsim/simulate/report"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 // NewCmdVerify is `callsim verify`.
@@ -44,16 +46,16 @@ printing the signature it expected, the exact string signed, and a hint.`,
 }
 
 func verifyRun(o *SignOptions) error {
-	v, err := simulate.Verify(o.AuthToken, o.Input, o.Signature)
+	v, err := signature.Verify(o.AuthToken, o.Input, o.Signature)
 	if err != nil {
 		return err
 	}
-	out := simulate.NewRedactor(o.IO.Out, o.AuthToken)
+	out := redact.NewRedactor(o.IO.Out, o.AuthToken)
 	out.AddURL(o.Input.URL)
 	if o.JSON {
-		err = simulate.WriteJSON(out, v)
+		err = report.WriteJSON(out, v)
 	} else {
-		err = simulate.WriteVerification(out, v)
+		err = signature.WriteVerification(out, v)
 	}
 	if err != nil {
 		return err

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 // SalesNumber is the number the menu's option 1 dials.
@@ -30,7 +31,7 @@ type Received struct {
 	Method    string
 	Path      string
 	URL       string
-	Params    simulate.Params
+	Params    contract.Params
 	Signature string
 	Valid     bool // the signature validated (false when no token is set)
 }
@@ -60,30 +61,30 @@ func (a *App) Handler() http.Handler {
 }
 
 // receive parses and validates a request; ok is false when it was refused.
-func (a *App) receive(w http.ResponseWriter, r *http.Request) (simulate.Params, bool) {
+func (a *App) receive(w http.ResponseWriter, r *http.Request) (contract.Params, bool) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return nil, false
 	}
-	var params simulate.Params
+	var params contract.Params
 	if r.Method == http.MethodPost {
-		params = simulate.ParamsFromValues(r.PostForm)
+		params = contract.ParamsFromValues(r.PostForm)
 	} else {
-		params = simulate.ParamsFromValues(r.URL.Query())
+		params = contract.ParamsFromValues(r.URL.Query())
 	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	full := scheme + "://" + r.Host + r.URL.RequestURI()
-	sig := r.Header.Get(simulate.SignatureHeader)
-	var signed simulate.Params
+	sig := r.Header.Get(signature.Header)
+	var signed contract.Params
 	if r.Method == http.MethodPost {
 		signed = params
 	}
 	rec := Received{Method: r.Method, Path: r.URL.Path, URL: full, Params: params, Signature: sig}
 	if a.AuthToken != "" {
-		rec.Valid = simulate.ValidateSignature(a.AuthToken, full, signed, sig, nil)
+		rec.Valid = signature.Validate(a.AuthToken, full, signed, sig, nil)
 	}
 	a.mu.Lock()
 	a.received = append(a.received, rec)
@@ -95,7 +96,7 @@ func (a *App) receive(w http.ResponseWriter, r *http.Request) (simulate.Params, 
 	return params, true
 }
 
-func (a *App) twiml(page func(simulate.Params) string) http.HandlerFunc {
+func (a *App) twiml(page func(contract.Params) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		params, ok := a.receive(w, r)
 		if !ok {
@@ -112,14 +113,14 @@ func (a *App) twiml(page func(simulate.Params) string) http.HandlerFunc {
 
 func say(text string) string { return "  <Say voice=\"alice\">" + html.EscapeString(text) + "</Say>\n" }
 
-func (a *App) welcome(simulate.Params) string {
+func (a *App) welcome(contract.Params) string {
 	return `  <Gather input="dtmf speech" numDigits="1" action="/voice/menu" timeout="5" hints="sales, message, hours">
     <Say voice="alice">Thanks for calling the callsim demo. For sales press 1 or say sales. To leave a message press 2. For our opening hours press 3.</Say>
   </Gather>
 ` + say("We did not hear anything.") + "  <Redirect method=\"POST\">/voice/goodbye</Redirect>\n"
 }
 
-func (a *App) menu(p simulate.Params) string {
+func (a *App) menu(p contract.Params) string {
 	choice := p.Value("Digits")
 	switch strings.ToLower(strings.TrimSpace(p.Value("SpeechResult"))) {
 	case "sales":
@@ -142,7 +143,7 @@ func (a *App) menu(p simulate.Params) string {
 	return say("Sorry, that is not an option.") + "  <Redirect>/voice</Redirect>\n"
 }
 
-func (a *App) recorded(p simulate.Params) string {
+func (a *App) recorded(p contract.Params) string {
 	secs := p.Value("RecordingDuration")
 	if secs == "" {
 		secs = p.Value("Duration")
@@ -154,14 +155,14 @@ func (a *App) recorded(p simulate.Params) string {
 ` + "  <Redirect>/voice/goodbye</Redirect>\n"
 }
 
-func (a *App) afterMessage(p simulate.Params) string {
+func (a *App) afterMessage(p contract.Params) string {
 	if p.Value("Digits") == "1" {
-		return a.menu(simulate.Params{{Key: "Digits", Value: "1"}})
+		return a.menu(contract.Params{{Key: "Digits", Value: "1"}})
 	}
 	return a.goodbye(p)
 }
 
-func (a *App) dialStatus(p simulate.Params) string {
+func (a *App) dialStatus(p contract.Params) string {
 	status := p.Value("DialCallStatus")
 	if status == "" {
 		status = p.Value("DialStatus")
@@ -173,6 +174,6 @@ func (a *App) dialStatus(p simulate.Params) string {
 	return say("Sales is "+strings.ReplaceAll(status, "-", " ")+" right now, please try again later. Goodbye.") + "  <Hangup/>\n"
 }
 
-func (a *App) goodbye(simulate.Params) string {
+func (a *App) goodbye(contract.Params) string {
 	return say("Goodbye.") + "  <Hangup/>\n"
 }

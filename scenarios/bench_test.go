@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // The benchmarks replay 1,000 steps against a local app: 100 calls of 10
@@ -62,7 +64,7 @@ func reportSteps(b *testing.B) {
 
 func BenchmarkRunner1000Steps(b *testing.B) {
 	list := benchScenarios(b, benchApp(b))
-	client := &http.Client{Transport: simulate.NewTransport()}
+	client := &http.Client{Transport: webhook.NewTransport()}
 	r := &Runner{Parallel: 1, HTTP: client}
 	b.ResetTimer()
 	for b.Loop() {
@@ -77,7 +79,7 @@ func BenchmarkRunner1000Steps(b *testing.B) {
 // BenchmarkRunner1000StepsParallel is the runner with its default pool.
 func BenchmarkRunner1000StepsParallel(b *testing.B) {
 	list := benchScenarios(b, benchApp(b))
-	client := &http.Client{Transport: simulate.NewTransport()}
+	client := &http.Client{Transport: webhook.NewTransport()}
 	r := &Runner{HTTP: client}
 	b.ResetTimer()
 	for b.Loop() {
@@ -101,10 +103,10 @@ func (h *hangupAfter) Next(_ context.Context, p simulate.Prompt) (simulate.Actio
 
 func BenchmarkSingleCallPath(b *testing.B) {
 	url := benchApp(b)
-	client := &http.Client{Transport: simulate.NewTransport()}
-	calls := make([]*simulate.Call, benchCalls)
+	client := &http.Client{Transport: webhook.NewTransport()}
+	calls := make([]*contract.Call, benchCalls)
 	for i := range calls {
-		c, err := simulate.NewCall(simulate.CallSpec{Direction: simulate.Inbound, APIVersion: "2010-04-01", Seed: uint64(i)})
+		c, err := contract.NewCall(contract.CallSpec{Direction: contract.Inbound, APIVersion: "2010-04-01", Seed: uint64(i)})
 		if err != nil {
 			b.Fatal(err)
 		}

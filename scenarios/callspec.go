@@ -1,13 +1,15 @@
 package scenarios
 
-import "github.com/callsim/callsim/simulate"
+import (
+	"github.com/callsim/callsim/simulate/contract"
+)
 
 // CallSpec is the call the scenario describes, as a simulate.CallSpec, with
 // seed in place of the scenario's own so that a caller placing it many times
 // (callsim load) can give every call its own CallSid and numbers.
-func (s *Scenario) CallSpec(seed uint64) simulate.CallSpec {
+func (s *Scenario) CallSpec(seed uint64) contract.CallSpec {
 	c := s.Call
-	return simulate.CallSpec{
+	return contract.CallSpec{
 		Direction: c.Direction, APIVersion: c.Profile.Name, DialStatus: c.DialStatus,
 		From: c.Caller.E164, To: c.Called.E164, AccountSid: c.AccountSid,
 		Params: c.Overrides, NoGeo: c.NoGeo, Seed: seed,

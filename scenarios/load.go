@@ -20,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/twiml"
 )
 
@@ -83,7 +84,7 @@ type Loader struct {
 	// auth_token (--url, --auth-token).
 	URL, AuthToken string
 	// Params are added to (or override) every scenario's call.params (--param).
-	Params simulate.Params
+	Params contract.Params
 }
 
 // Discover expands files and folders into the scenario files to load:
@@ -743,7 +744,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		sc.Secrets = append(sc.Secrets, opt.AuthToken)
 	}
 
-	spec := simulate.CallSpec{Direction: simulate.Inbound}
+	spec := contract.CallSpec{Direction: contract.Inbound}
 	if v := get("call"); v != nil {
 		p.call(v, &spec)
 	}
@@ -792,7 +793,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 
 	// What the simulate package checks, placed at the key it is about.
 	if len(p.errs) == p.seen && opt.URL != "" {
-		call, cerr := simulate.NewCall(spec)
+		call, cerr := contract.NewCall(spec)
 		if cerr != nil {
 			p.simulateError(cerr, m)
 		}
@@ -821,7 +822,7 @@ var simulateFields = map[string]string{
 
 func (p *parser) simulateError(err error, m *mapping) {
 	key, msg := "", err.Error()
-	var ie *simulate.InputError
+	var ie *contract.InputError
 	if errors.As(err, &ie) {
 		key, msg = ie.Field, ie.Msg
 		if k, ok := simulateFields[key]; ok {
@@ -830,7 +831,7 @@ func (p *parser) simulateError(err error, m *mapping) {
 			key = strings.ReplaceAll(key, "-", "_")
 		}
 	} else {
-		var te *simulate.TwilioError
+		var te *contract.TwilioError
 		if errors.As(err, &te) {
 			key, msg = "url", te.Message
 		}
@@ -847,7 +848,7 @@ func (p *parser) simulateError(err error, m *mapping) {
 	p.errorf(at, key, "%s%s", msg, p.hint(key))
 }
 
-func (p *parser) call(n *yaml.Node, spec *simulate.CallSpec) {
+func (p *parser) call(n *yaml.Node, spec *contract.CallSpec) {
 	m := p.mapping(n, "call", callKeys)
 	if m == nil {
 		return
@@ -859,9 +860,9 @@ func (p *parser) call(n *yaml.Node, spec *simulate.CallSpec) {
 		}
 		return ""
 	}
-	spec.Direction = simulate.Direction(s("direction"))
+	spec.Direction = contract.Direction(s("direction"))
 	if spec.Direction == "" {
-		spec.Direction = simulate.Inbound
+		spec.Direction = contract.Inbound
 	}
 	spec.From, spec.To = s("from"), s("to")
 	spec.APIVersion = s("api_version")
@@ -890,7 +891,7 @@ func (p *parser) call(n *yaml.Node, spec *simulate.CallSpec) {
 					continue
 				}
 				val, _ := p.str(pm.vals[k], path)
-				spec.Params = append(spec.Params, simulate.Param{Key: k, Value: val})
+				spec.Params = append(spec.Params, contract.Param{Key: k, Value: val})
 			}
 		}
 	}
@@ -984,8 +985,8 @@ func (p *parser) step(n *yaml.Node, path string, num int) *Step {
 		case ActDialOutcome:
 			if s, ok := p.text(v, kp, "a dial outcome"); ok {
 				s = strings.TrimSpace(s)
-				if !slices.Contains(simulate.DialOutcomes, s) {
-					p.errorf(v, kp, "%q is not a dial outcome (allowed: %s)%s", s, strings.Join(simulate.DialOutcomes, ", "), p.hint(kp))
+				if !slices.Contains(simulate.DialOutcomes(), s) {
+					p.errorf(v, kp, "%q is not a dial outcome (allowed: %s)%s", s, strings.Join(simulate.DialOutcomes(), ", "), p.hint(kp))
 				}
 				a.Outcome = s
 			}
@@ -1093,8 +1094,8 @@ func (p *parser) expect(n *yaml.Node, path string, known []string) *Expect {
 		case "status_callbacks":
 			nodes, evs, ok := p.list(v, kp, false)
 			for i, ev := range evs {
-				if !slices.Contains(simulate.StatusEvents, ev) {
-					p.errorf(nodes[i], kp, "%q is not a status callback event (allowed: %s)", ev, strings.Join(simulate.StatusEvents, ", "))
+				if !slices.Contains(simulate.StatusEvents(), ev) {
+					p.errorf(nodes[i], kp, "%q is not a status callback event (allowed: %s)", ev, strings.Join(simulate.StatusEvents(), ", "))
 					ok = false
 				}
 			}

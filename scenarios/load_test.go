@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/scenarios")
@@ -183,11 +183,11 @@ expect_end: {call_status: busy}
 		t.Errorf("status events: %s", d)
 	}
 	c := sc.Call
-	if c.Direction != simulate.Outbound || c.Profile.Name != "2010-04-01" || c.DialStatus != "busy" || c.Seed != 42 ||
+	if c.Direction != contract.Outbound || c.Profile.Name != "2010-04-01" || c.DialStatus != "busy" || c.Seed != 42 ||
 		c.Caller.E164 != "+14158675309" || c.Called.E164 != "+14155551212" {
 		t.Errorf("call: %+v", c)
 	}
-	if d := cmp.Diff(simulate.Params{{Key: "ForwardedFrom", Value: "+14155550000"}, {Key: "Count", Value: "3"}}, c.Overrides); d != "" {
+	if d := cmp.Diff(contract.Params{{Key: "ForwardedFrom", Value: "+14155550000"}, {Key: "Count", Value: "3"}}, c.Overrides); d != "" {
 		t.Errorf("params: %s", d)
 	}
 	var acts []string
@@ -257,7 +257,7 @@ url: http://127.0.0.1:3/voice
 func TestLoadOverrides(t *testing.T) {
 	t.Parallel()
 	l := &Loader{Env: envOf(nil), URL: "http://127.0.0.1:7/ivr", AuthToken: "override-token",
-		Params: simulate.Params{{Key: "A", Value: "flag"}, {Key: "C", Value: "3"}}}
+		Params: contract.Params{{Key: "A", Value: "flag"}, {Key: "C", Value: "3"}}}
 	f := parse(t, `
 url: http://example.com/voice
 auth_token: file-token
@@ -267,7 +267,7 @@ call: {params: {A: file, B: "2"}}
 	if sc.Options.URL != "http://127.0.0.1:7/ivr" || sc.Options.AuthToken != "override-token" {
 		t.Errorf("overrides not applied: %+v", sc.Options)
 	}
-	if d := cmp.Diff(simulate.Params{{Key: "A", Value: "flag"}, {Key: "B", Value: "2"}, {Key: "C", Value: "3"}}, sc.Call.Overrides); d != "" {
+	if d := cmp.Diff(contract.Params{{Key: "A", Value: "flag"}, {Key: "B", Value: "2"}, {Key: "C", Value: "3"}}, sc.Call.Overrides); d != "" {
 		t.Errorf("params (-want +got):\n%s", d)
 	}
 	// --url makes a file without url valid.

@@ -13,6 +13,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // TextOptions control the human-readable output.
@@ -27,7 +28,7 @@ type TextOptions struct {
 type pal struct{ ok, bad, warn, dim, head *color.Color }
 
 func newPal(on bool) pal {
-	mk := func(a ...color.Attribute) *color.Color { return simulate.NewColor(on, a...) }
+	mk := func(a ...color.Attribute) *color.Color { return report.NewColor(on, a...) }
 	return pal{ok: mk(color.FgGreen, color.Bold), bad: mk(color.FgRed, color.Bold), warn: mk(color.FgYellow), dim: mk(color.Faint), head: mk(color.Bold)}
 }
 
@@ -163,7 +164,7 @@ func writeFailures(b *strings.Builder, sc *Scenario, a *Attempt, p pal) {
 
 func transcriptText(t *simulate.Transcript, o TextOptions) string {
 	var b strings.Builder
-	simulate.WriteText(&b, t, simulate.ReportOptions{Color: o.Color, StableTimes: o.StableTimes})
+	report.WriteText(&b, t, report.Options{Color: o.Color, StableTimes: o.StableTimes})
 	return b.String()
 }
 
@@ -488,7 +489,7 @@ func JSON(rep *Report, o TextOptions) *JSONReport {
 
 // WriteJSON writes the --json document.
 func WriteJSON(w io.Writer, rep *Report, o TextOptions) error {
-	return simulate.WriteJSON(w, JSON(rep, o))
+	return report.WriteJSON(w, JSON(rep, o))
 }
 
 // stableTranscript copies a transcript without its measured times.

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // Statuses of a scenario result.
@@ -86,7 +86,7 @@ func (r *Runner) Run(ctx context.Context, list []*Scenario) *Report {
 	rep := &Report{Started: time.Now(), Results: make([]*Result, len(list))}
 	client := r.HTTP
 	if client == nil {
-		client = &http.Client{Transport: simulate.NewTransport()}
+		client = &http.Client{Transport: webhook.NewTransport()}
 	}
 	workers := r.Parallel
 	if workers <= 0 {

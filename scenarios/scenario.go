@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // Pos is a place in a scenario file (1-based).
@@ -46,7 +47,7 @@ type Scenario struct {
 	Index       int // 0-based position in its file
 	Skip        string
 
-	Call    *simulate.Call
+	Call    *contract.Call
 	Options simulate.Options // Caller, OnStep and HTTP are set per run
 	// Steps are the steps as written, after an implicit empty first step
 	// when the file's first step already has an action: Steps[0] never has

@@ -8,7 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 const testToken = "test-auth-token-0123456789abcdef"
@@ -16,7 +17,7 @@ const testToken = "test-auth-token-0123456789abcdef"
 // received is one request as a test app saw it.
 type received struct {
 	Method, Path string
-	Params       simulate.Params
+	Params       contract.Params
 	ValidSig     bool
 	Cookie       string
 }
@@ -52,16 +53,16 @@ func (a *testApp) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), 400)
 		return
 	}
-	var params, signed simulate.Params
+	var params, signed contract.Params
 	if r.Method == http.MethodPost {
-		params = simulate.ParamsFromValues(r.PostForm)
+		params = contract.ParamsFromValues(r.PostForm)
 		signed = params
 	} else {
-		params = simulate.ParamsFromValues(r.URL.Query())
+		params = contract.ParamsFromValues(r.URL.Query())
 	}
 	full := "http://" + r.Host + r.URL.RequestURI()
 	rec := received{Method: r.Method, Path: r.URL.Path, Params: params,
-		ValidSig: simulate.ValidateSignature(a.token, full, signed, r.Header.Get(simulate.SignatureHeader), nil)}
+		ValidSig: signature.Validate(a.token, full, signed, r.Header.Get(signature.Header), nil)}
 	if c, err := r.Cookie("session"); err == nil {
 		rec.Cookie = c.Value
 	}

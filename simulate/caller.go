@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/twiml"
 )
 
@@ -38,8 +39,10 @@ type Caller interface {
 	Next(ctx context.Context, p Prompt) (Action, error)
 }
 
-// DialOutcomes are the results a dialled leg can have.
-var DialOutcomes = []string{"completed", "busy", "no-answer", "failed", "canceled"}
+var dialOutcomes = []string{"completed", "busy", "no-answer", "failed", "canceled"}
+
+// DialOutcomes lists the results a dialled leg can have.
+func DialOutcomes() []string { return slices.Clone(dialOutcomes) }
 
 // ScriptCaller answers from lists: one Digits entry per Gather (then
 // speech), the same record length for every Record, one dial outcome per
@@ -56,16 +59,16 @@ type ScriptCaller struct {
 func (s *ScriptCaller) Validate() error {
 	for _, d := range s.Digits {
 		if strings.Trim(d, "0123456789*#wW") != "" {
-			return inputErr("digits", d, "%q: keys are 0-9, * and #", d)
+			return contract.NewInputError("digits", d, "%q: keys are 0-9, * and #", d)
 		}
 	}
 	for _, o := range s.DialOutcomes {
-		if !slices.Contains(DialOutcomes, o) {
-			return inputErr("dial-outcome", o, "unknown dial outcome %q (allowed: %s)", o, strings.Join(DialOutcomes, ", "))
+		if !slices.Contains(dialOutcomes, o) {
+			return contract.NewInputError("dial-outcome", o, "unknown dial outcome %q (allowed: %s)", o, strings.Join(dialOutcomes, ", "))
 		}
 	}
 	if s.RecordSeconds < 0 {
-		return inputErr("record-seconds", fmt.Sprint(s.RecordSeconds), "must not be negative")
+		return contract.NewInputError("record-seconds", fmt.Sprint(s.RecordSeconds), "must not be negative")
 	}
 	return nil
 }
@@ -149,11 +152,11 @@ func (pc *PromptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 		fmt.Sscan(ans, &n)
 		return Action{RecordSeconds: n}, nil
 	case "Dial":
-		ans, ok := pc.ask(fmt.Sprintf("☎  Dial %s: outcome (%s; empty = completed): ", strings.Join(p.Dial, ", "), strings.Join(DialOutcomes, ", ")))
+		ans, ok := pc.ask(fmt.Sprintf("☎  Dial %s: outcome (%s; empty = completed): ", strings.Join(p.Dial, ", "), strings.Join(dialOutcomes, ", ")))
 		if !ok || ans == "hangup" {
 			return Action{Hangup: true}, nil
 		}
-		if !slices.Contains(DialOutcomes, ans) {
+		if !slices.Contains(dialOutcomes, ans) {
 			ans = "completed"
 		}
 		return Action{DialOutcome: ans}, nil

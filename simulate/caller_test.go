@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 func TestPromptCallerDrivesTheCall(t *testing.T) {
@@ -20,7 +22,7 @@ func TestPromptCallerDrivesTheCall(t *testing.T) {
 	})
 	var screen bytes.Buffer
 	caller := simulate.NewPromptCaller(strings.NewReader("1\n7\nbusy\nhangup\n"), &screen)
-	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 1})
+	call, _ := contract.NewCall(contract.CallSpec{Seed: 1})
 	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: app.URL + "/voice", AuthToken: testToken, Caller: caller})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +55,7 @@ func TestTwiMLWarningsAreReportedWithLines(t *testing.T) {
 	app := newApp(t, map[string]http.HandlerFunc{
 		"/voice": twimlRoute(xmlHead + "<Response>\n<Gather numDigits=\"abc\" colour=\"red\"><Say>hi</Say></Gather>\n<say>lower case</say>\n</Response>"),
 	})
-	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 1})
+	call, _ := contract.NewCall(contract.CallSpec{Seed: 1})
 	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: app.URL + "/voice", NoEnd: true})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +71,7 @@ func TestTwiMLWarningsAreReportedWithLines(t *testing.T) {
 		t.Errorf("codes %v, warnings %d; want 13314, 12200, 12200", codes, tr.Warnings)
 	}
 	var b bytes.Buffer
-	simulate.WriteText(&b, tr, simulate.ReportOptions{})
+	report.WriteText(&b, tr, report.Options{})
 	if !strings.Contains(b.String(), "⚠ 13314 line 2") {
 		t.Errorf("report lacks the inline warning:\n%s", b.String())
 	}

@@ -14,9 +14,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
+	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/twiml"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // Options say where the call goes and how Twilio's side behaves.
@@ -43,53 +44,50 @@ type Options struct {
 	Now func() time.Time
 }
 
-// StatusEvents Twilio can report to a status callback.
-var StatusEvents = []string{"initiated", "ringing", "answered", "completed"}
-
 // Validate checks options that do not depend on the network.
 func (o *Options) Validate() error {
-	if _, err := parseHTTPURL(o.URL); err != nil {
-		return &InputError{Field: "url", Value: o.URL, Msg: err.Error()}
+	if _, err := webhook.ParseHTTPURL(o.URL); err != nil {
+		return &contract.InputError{Field: "url", Value: o.URL, Msg: err.Error()}
 	}
 	for _, m := range []struct{ field, v string }{{"method", o.Method}, {"fallback-method", o.FallbackMethod}, {"status-callback-method", o.StatusCallbackMethod}} {
 		if v := strings.ToUpper(m.v); v != "" && v != http.MethodGet && v != http.MethodPost {
-			return inputErr(m.field, m.v, "must be GET or POST")
+			return contract.NewInputError(m.field, m.v, "must be GET or POST")
 		}
 	}
 	for _, u := range []struct{ field, v string }{{"fallback-url", o.FallbackURL}, {"status-callback", o.StatusCallback}, {"signing-url", o.SigningURL}} {
 		if u.v == "" {
 			continue
 		}
-		if _, err := parseHTTPURL(u.v); err != nil {
-			return &InputError{Field: u.field, Value: u.v, Msg: err.Error()}
+		if _, err := webhook.ParseHTTPURL(u.v); err != nil {
+			return &contract.InputError{Field: u.field, Value: u.v, Msg: err.Error()}
 		}
 	}
 	if u, _ := url.Parse(o.URL); u != nil && u.Fragment != "" {
-		if _, err := ParseOverrides(u.Fragment); err != nil {
-			return &InputError{Field: "url", Value: o.URL, Msg: err.Error()}
+		if _, err := contract.ParseOverrides(u.Fragment); err != nil {
+			return &contract.InputError{Field: "url", Value: o.URL, Msg: err.Error()}
 		}
 	}
 	for _, e := range o.StatusEvents {
-		if !slices.Contains(StatusEvents, e) {
-			return inputErr("status-events", e, "unknown event %q (allowed: %s)", e, strings.Join(StatusEvents, ", "))
+		if !slices.Contains(statusEvents, e) {
+			return contract.NewInputError("status-events", e, "unknown event %q (allowed: %s)", e, strings.Join(statusEvents, ", "))
 		}
 	}
 	if o.Timeout < 0 {
-		return inputErr("timeout", o.Timeout.String(), "must be positive")
+		return contract.NewInputError("timeout", o.Timeout.String(), "must be positive")
 	}
 	if o.MaxSteps < 0 {
-		return inputErr("max-steps", strconv.Itoa(o.MaxSteps), "must be positive")
+		return contract.NewInputError("max-steps", strconv.Itoa(o.MaxSteps), "must be positive")
 	}
 	return nil
 }
 
-var defaultClient = &http.Client{Transport: NewTransport()}
+var defaultClient = &http.Client{Transport: webhook.NewTransport()}
 
 // run is the state of one call in progress.
 type run struct {
-	call   *Call
+	call   *contract.Call
 	opt    *Options
-	signer *Signer
+	signer *webhook.Sender
 	docs   *twiml.Cache
 	client *http.Client
 	rnd    *rand.Rand
@@ -113,7 +111,7 @@ type run struct {
 // followed verb by verb, and the end-of-call and status-callback requests.
 // The returned error is only for bad options; endpoint failures are in the
 // transcript (Failed, Errors).
-func Run(ctx context.Context, call *Call, opt Options) (*Transcript, error) {
+func Run(ctx context.Context, call *contract.Call, opt Options) (*Transcript, error) {
 	rn, err := newRunner(opt, nil)
 	if err != nil {
 		return nil, err
@@ -126,7 +124,7 @@ func Run(ctx context.Context, call *Call, opt Options) (*Transcript, error) {
 // answers with is parsed once. Safe for concurrent use.
 type Runner struct {
 	opt    Options
-	signer *Signer
+	signer *webhook.Sender
 	docs   *twiml.Cache
 }
 
@@ -148,7 +146,7 @@ func newRunner(opt Options, docs *twiml.Cache) (*Runner, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	signer, err := NewSigner(opt.AuthToken, opt.URL, opt.SigningURL, opt.Timeout)
+	signer, err := webhook.NewSender(opt.AuthToken, opt.URL, opt.SigningURL, opt.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +154,7 @@ func newRunner(opt Options, docs *twiml.Cache) (*Runner, error) {
 }
 
 // Run places one call and returns its transcript.
-func (rn *Runner) Run(ctx context.Context, call *Call, h CallHooks) *Transcript {
+func (rn *Runner) Run(ctx context.Context, call *contract.Call, h CallHooks) *Transcript {
 	opt := &rn.opt
 	base := h.HTTP
 	if base == nil {
@@ -170,8 +168,8 @@ func (rn *Runner) Run(ctx context.Context, call *Call, h CallHooks) *Transcript 
 		now = opt.Now
 	}
 	r := &run{
-		call: call, opt: opt, signer: rn.signer, docs: rn.docs, rnd: call.runRand(),
-		client: &http.Client{Transport: base.Transport, Jar: &lazyJar{}},
+		call: call, opt: opt, signer: rn.signer, docs: rn.docs, rnd: call.RunRand(),
+		client: &http.Client{Transport: base.Transport, Jar: &webhook.LazyJar{}},
 		caller: h.Caller, onStep: h.OnStep, maxSteps: opt.MaxSteps, startWall: time.Now(),
 		t: &Transcript{
 			CallSid: call.CallSid, AccountSid: call.AccountSid, APIVersion: call.Profile.Name,
@@ -197,18 +195,18 @@ func (rn *Runner) Run(ctx context.Context, call *Call, h CallHooks) *Transcript 
 }
 
 // Preview builds the first request of the call without sending it (--dry-run).
-func Preview(call *Call, opt Options) (*Request, error) {
+func Preview(call *contract.Call, opt Options) (*webhook.Request, error) {
 	rn, err := newRunner(opt, nil)
 	if err != nil {
 		return nil, err
 	}
-	return rn.signer.Build("initial", Target{rn.signer.PublicURL(opt.URL), opt.Method}, call.Params(call.FirstStatus(), true), call.runRand())
+	return rn.signer.Build("initial", webhook.Target{URL: rn.signer.PublicURL(opt.URL), Method: opt.Method}, call.Params(call.FirstStatus(), true), call.RunRand())
 }
 
 func (r *run) run(ctx context.Context) {
 	r.statusCallback(ctx, "initiated", "initiated")
 	r.statusCallback(ctx, "ringing", "ringing")
-	initial := Target{r.signer.PublicURL(r.opt.URL), r.opt.Method}
+	initial := webhook.Target{URL: r.signer.PublicURL(r.opt.URL), Method: r.opt.Method}
 	status := r.call.FirstStatus()
 	step, doc := r.fetch(ctx, "initial", initial, r.call.Params(status, true))
 	if step.Error != nil && r.opt.FallbackURL != "" {
@@ -247,7 +245,7 @@ func (r *run) finish(status, reason string) {
 	r.t.Duration = r.clock
 }
 
-func (r *run) fail(step *Step, err *TwilioError) {
+func (r *run) fail(step *Step, err *contract.TwilioError) {
 	step.Error = err
 	r.t.Failed = true
 	r.t.Errors = append(r.t.Errors, err)
@@ -271,7 +269,7 @@ func (r *run) event(step *Step, e Event) {
 }
 
 // fetch requests a TwiML document and parses it as Twilio would.
-func (r *run) fetch(ctx context.Context, kind string, target Target, params Params) (*Step, *twiml.Document) {
+func (r *run) fetch(ctx context.Context, kind string, target webhook.Target, params contract.Params) (*Step, *twiml.Document) {
 	r.requests++
 	step, req := r.begin(kind, target, params)
 	if req == nil {
@@ -285,9 +283,9 @@ func (r *run) fetch(ctx context.Context, kind string, target Target, params Para
 		return step, nil
 	}
 	if resp.URL != "" {
-		r.docURL = req.urlWithUser(r.signer.PublicURL(resp.URL))
+		r.docURL = req.URLWithUser(r.signer.PublicURL(resp.URL))
 	} else {
-		r.docURL = req.urlWithUser(req.URL)
+		r.docURL = req.URLWithUser(req.URL)
 	}
 	doc := r.interpret(step, resp)
 	r.notify(step)
@@ -296,16 +294,16 @@ func (r *run) fetch(ctx context.Context, kind string, target Target, params Para
 
 // begin adds the next step and builds its request; a nil request means it
 // could not be built (a bad URL in the TwiML) and the step carries the error.
-func (r *run) begin(kind string, target Target, params Params) (*Step, *Request) {
+func (r *run) begin(kind string, target webhook.Target, params contract.Params) (*Step, *webhook.Request) {
 	step := &Step{N: len(r.t.Steps) + 1}
 	r.t.Steps = append(r.t.Steps, step)
 	req, err := r.signer.Build(kind, target, params, r.rnd)
 	if err != nil {
-		var te *TwilioError
+		var te *contract.TwilioError
 		if !errors.As(err, &te) {
-			te = twErr(ErrInvalidURL, "%v", err)
+			te = contract.NewTwilioError(contract.ErrInvalidURL, "%v", err)
 		}
-		step.Request = &Request{Kind: kind, Method: strings.ToUpper(target.Method), URL: withoutUser(target.URL), Params: params}
+		step.Request = &webhook.Request{Kind: kind, Method: strings.ToUpper(target.Method), URL: webhook.WithoutUser(target.URL), Params: params}
 		r.fail(step, te)
 		r.notify(step)
 		return step, nil
@@ -326,10 +324,10 @@ var audioTypes = []string{"audio/mpeg", "audio/mp3", "audio/wav", "audio/wave", 
 // interpret applies Twilio's content-type rules and parses TwiML; a nil
 // document with no step error means the response was played or read out and
 // the call hangs up.
-func (r *run) interpret(step *Step, resp *Response) *twiml.Document {
+func (r *run) interpret(step *Step, resp *webhook.Response) *twiml.Document {
 	mt, ok := mediaType(resp.ContentType)
 	if !ok {
-		r.fail(step, twErr(ErrInvalidContentType, "the response has no usable Content-Type (%q)", resp.ContentType))
+		r.fail(step, contract.NewTwilioError(contract.ErrInvalidContentType, "the response has no usable Content-Type (%q)", resp.ContentType))
 		return nil
 	}
 	switch {
@@ -350,7 +348,7 @@ func (r *run) interpret(step *Step, resp *Response) *twiml.Document {
 		r.finish("completed", "plain text response read aloud")
 		return nil
 	}
-	r.fail(step, twErr(ErrInvalidContentType, "%q is neither TwiML nor audio", mt))
+	r.fail(step, contract.NewTwilioError(contract.ErrInvalidContentType, "%q is neither TwiML nor audio", mt))
 	return nil
 }
 
@@ -381,18 +379,18 @@ func mediaType(ct string) (string, bool) {
 	return mt, mt != ""
 }
 
-func (r *run) parse(step *Step, resp *Response) *twiml.Document {
+func (r *run) parse(step *Step, resp *webhook.Response) *twiml.Document {
 	if strings.TrimSpace(resp.Body) == "" {
-		r.fail(step, twErr(ErrDocumentParse, "the response body is empty"))
+		r.fail(step, contract.NewTwilioError(contract.ErrDocumentParse, "the response body is empty"))
 		return nil
 	}
 	doc, err := r.docs.Parse(resp.Body)
 	if err != nil {
 		var p *twiml.Problem
 		if errors.As(err, &p) {
-			r.fail(step, &TwilioError{Code: p.Code, Message: p.Message, Line: p.Line})
+			r.fail(step, &contract.TwilioError{Code: p.Code, Message: p.Message, Line: p.Line})
 		} else {
-			r.fail(step, twErr(ErrDocumentParse, "%v", err))
+			r.fail(step, contract.NewTwilioError(contract.ErrDocumentParse, "%v", err))
 		}
 		return nil
 	}
@@ -408,33 +406,10 @@ func (r *run) accept(step *Step, doc *twiml.Document) *twiml.Document {
 		}
 	}
 	if f := doc.Fatal(); f != nil {
-		r.fail(step, &TwilioError{Code: f.Code, Message: f.Message, Line: f.Line})
+		r.fail(step, &contract.TwilioError{Code: f.Code, Message: f.Message, Line: f.Line})
 		return nil
 	}
 	return doc
-}
-
-// fallback requests the fallback URL after the voice URL failed.
-func (r *run) fallback(ctx context.Context, failed *Step) (*Step, *twiml.Document) {
-	params := r.call.Params(r.call.FirstStatus(), true).Merge(FallbackFields(failed.Error.Code, failed.Request.URL))
-	r.event(failed, Event{Kind: EventFallback, Text: "requesting the fallback URL", Code: failed.Error.Code})
-	step, doc := r.fetch(ctx, "fallback", Target{r.signer.PublicURL(r.opt.FallbackURL), r.opt.FallbackMethod}, params)
-	if step.Error == nil {
-		r.t.Rescued = true
-	}
-	return step, doc
-}
-
-func (r *run) resolve(ref string) string {
-	base, err := url.Parse(r.docURL)
-	if err != nil {
-		return ref
-	}
-	u, err := base.Parse(strings.TrimSpace(ref))
-	if err != nil {
-		return ref
-	}
-	return u.String()
 }
 
 // execute runs documents until the call ends; each verb that fetches a new
@@ -477,8 +452,8 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			}
 		case "Redirect":
 			target := r.resolve(v.Text)
-			r.event(step, Event{Kind: EventRedirect, Verb: "Redirect", Line: v.Line, Text: withoutUser(target)})
-			return r.next(ctx, "redirect", Target{target, v.Attr("method")}, nil)
+			r.event(step, Event{Kind: EventRedirect, Verb: "Redirect", Line: v.Line, Text: webhook.WithoutUser(target)})
+			return r.next(ctx, "redirect", webhook.Target{URL: target, Method: v.Attr("method")}, nil)
 		case "Hangup":
 			r.event(step, Event{Kind: EventHangup, Verb: "Hangup", Line: v.Line, Text: "the app hung up"})
 			r.finish("completed", "<Hangup>")
@@ -504,7 +479,7 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 }
 
 // next fetches the document a verb points to, with the loop guard.
-func (r *run) next(ctx context.Context, kind string, target Target, extra Params) (*Step, *twiml.Document) {
+func (r *run) next(ctx context.Context, kind string, target webhook.Target, extra contract.Params) (*Step, *twiml.Document) {
 	if r.requests >= r.maxSteps {
 		r.event(r.lastStep, Event{Kind: EventError, Text: fmt.Sprintf("loop guard: the call made %d requests (--max-steps)", r.requests)})
 		r.t.Failed = true
@@ -513,212 +488,6 @@ func (r *run) next(ctx context.Context, kind string, target Target, extra Params
 	}
 	params := r.call.Params("in-progress", false).Merge(extra)
 	return r.fetch(ctx, kind, target, params)
-}
-
-// audio plays Say, Play and Pause, at the top level or nested in Gather.
-func (r *run) audio(step *Step, v *twiml.Node) {
-	switch v.Name {
-	case "Say":
-		r.say(step, v)
-	case "Play":
-		r.play(step, v)
-	case "Pause":
-		n, _ := v.Int("length")
-		r.event(step, Event{Kind: EventPause, Verb: "Pause", Line: v.Line, Seconds: float64(n), Text: fmt.Sprintf("%d s", n)})
-	}
-}
-
-func (r *run) say(step *Step, v *twiml.Node) {
-	loops := loopCount(v)
-	text := v.Text
-	secs := speechSeconds(text) * float64(loops)
-	if loops > 1 {
-		text = fmt.Sprintf("%s (×%d)", text, loops)
-	}
-	r.event(step, Event{Kind: EventSay, Verb: "Say", Line: v.Line, Text: text, Seconds: secs})
-}
-
-func (r *run) play(step *Step, v *twiml.Node) {
-	loops := loopCount(v)
-	text := strings.TrimSpace(v.Text)
-	if d := v.Attr("digits"); d != "" && text == "" {
-		text = "DTMF " + d
-	}
-	if loops > 1 {
-		text = fmt.Sprintf("%s (×%d)", text, loops)
-	}
-	r.event(step, Event{Kind: EventPlay, Verb: "Play", Line: v.Line, Text: text, Seconds: 5 * float64(loops)})
-}
-
-// loopCount treats loop="0" (until hang-up) as one pass: the caller would
-// hang up eventually; callsim moves on.
-func loopCount(v *twiml.Node) int {
-	n, ok := v.Int("loop")
-	if !ok || n < 1 {
-		return 1
-	}
-	return min(n, 1000)
-}
-
-// speechSeconds estimates how long text-to-speech takes (about 2.5 words/s).
-func speechSeconds(text string) float64 {
-	words := len(strings.Fields(text))
-	if words == 0 {
-		return 0
-	}
-	return float64(words)/2.5 + 0.5
-}
-
-func (r *run) prompt(ctx context.Context, verb string, v *twiml.Node, p Prompt) (Action, bool) {
-	p.Verb, p.Node, p.Heard, p.Step = verb, v, r.heard, len(r.t.Steps)
-	r.heard = nil
-	act, err := r.caller.Next(ctx, p)
-	if err != nil || act.Hangup {
-		text := "the caller hung up"
-		if err != nil {
-			text = err.Error()
-		}
-		r.event(r.lastStep, Event{Kind: EventCallerHangup, Verb: verb, Line: v.Line, Text: text})
-		r.finish("completed", "the caller hung up")
-		return act, false
-	}
-	return act, true
-}
-
-func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *twiml.Document, bool) {
-	for _, c := range v.Children {
-		r.audio(step, c)
-	}
-	input := strings.Fields(v.Attr("input"))
-	act, ok := r.prompt(ctx, "Gather", v, Prompt{Input: input})
-	if !ok {
-		return nil, nil, false
-	}
-	timeout, _ := v.Int("timeout")
-	target := Target{r.resolve(v.Attr("action")), v.Attr("method")}
-	if !v.Has("action") {
-		target.URL = r.docURL
-	}
-	var extra Params
-	switch {
-	case act.Digits != "":
-		digits, finished := gatherDigits(act.Digits, v)
-		r.event(step, Event{Kind: EventPress, Verb: "Gather", Line: v.Line, Text: act.Digits, Seconds: float64(len(act.Digits)) * 0.3})
-		if digits == "" && !v.Bool("actionOnEmptyResult") {
-			return nil, nil, false // only the finishing key: Twilio treats it as no input
-		}
-		extra = GatherDigitsFields(r.call.Profile, digits, finished)
-	case act.Speech != "":
-		r.event(step, Event{Kind: EventSpeak, Verb: "Gather", Line: v.Line, Text: act.Speech, Seconds: speechSeconds(act.Speech)})
-		extra = GatherSpeechFields(act.Speech, act.Confidence)
-	default:
-		r.event(step, Event{Kind: EventNoInput, Verb: "Gather", Line: v.Line, Text: fmt.Sprintf("no input within %d s", timeout), Seconds: float64(timeout)})
-		if !v.Bool("actionOnEmptyResult") {
-			return nil, nil, false
-		}
-	}
-	next, doc := r.next(ctx, "gather", target, extra)
-	return next, doc, true
-}
-
-// gatherDigits applies numDigits and finishOnKey: the finishing key is not
-// sent, and keys after numDigits are not heard.
-func gatherDigits(pressed string, v *twiml.Node) (digits, finished string) {
-	finish := v.Attr("finishOnKey")
-	max, limited := v.Int("numDigits")
-	for _, k := range pressed {
-		if finish != "" && strings.ContainsRune(finish, k) {
-			return digits, string(k)
-		}
-		digits += string(k)
-		if limited && max > 0 && utf8.RuneCountInString(digits) >= max {
-			return digits, ""
-		}
-	}
-	return digits, ""
-}
-
-func (r *run) record(ctx context.Context, step *Step, v *twiml.Node) (*Step, *twiml.Document) {
-	act, ok := r.prompt(ctx, "Record", v, Prompt{})
-	if !ok {
-		return nil, nil
-	}
-	secs := act.RecordSeconds
-	if max, ok := v.Int("maxLength"); ok && max > 0 && secs > max {
-		secs = max
-	}
-	key := act.Digits
-	if key == "" && secs > 0 {
-		if fk := v.Attr("finishOnKey"); fk != "" {
-			key = string([]rune(fk)[len([]rune(fk))-1])
-		}
-	}
-	r.event(step, Event{Kind: EventRecord, Verb: "Record", Line: v.Line, Text: fmt.Sprintf("recorded %d s", secs), Seconds: float64(secs)})
-	if secs == 0 {
-		r.event(step, Event{Kind: EventNoInput, Verb: "Record", Line: v.Line, Text: "empty recording: Twilio moves to the next verb"})
-		return nil, nil
-	}
-	extra := RecordFields(r.call.Profile, r.call.AccountSid, NewSID("RE", r.rnd), secs, key)
-	target := Target{r.resolve(v.Attr("action")), v.Attr("method")}
-	if !v.Has("action") {
-		target.URL = r.docURL
-	}
-	return r.next(ctx, "record", target, extra)
-}
-
-func dialTargets(v *twiml.Node) []string {
-	var out []string
-	if t := strings.TrimSpace(v.Text); t != "" {
-		out = append(out, t)
-	}
-	for _, c := range v.Children {
-		t := strings.TrimSpace(c.Text)
-		switch c.Name {
-		case "Client":
-			t = "client:" + t
-		case "Conference":
-			t = "conference " + t
-		case "Queue":
-			t = "queue " + t
-		case "Sip", "Number", "Sim", "Application", "WhatsApp":
-		default:
-			continue
-		}
-		out = append(out, t)
-	}
-	return out
-}
-
-func (r *run) dial(ctx context.Context, step *Step, v *twiml.Node) (*Step, *twiml.Document, bool) {
-	targets := dialTargets(v)
-	act, ok := r.prompt(ctx, "Dial", v, Prompt{Dial: targets})
-	if !ok {
-		return nil, nil, false
-	}
-	outcome := act.DialOutcome
-	if outcome == "" {
-		outcome = "completed"
-	}
-	var secs int
-	if outcome == "completed" {
-		secs = 20 + r.rnd.IntN(100)
-		if limit, ok := v.Int("timeLimit"); ok && limit > 0 && secs > limit {
-			secs = limit
-		}
-	} else if outcome == "no-answer" {
-		ring, _ := v.Int("timeout")
-		r.clock += time.Duration(ring) * time.Second
-	}
-	r.event(step, Event{Kind: EventDial, Verb: "Dial", Line: v.Line, Text: strings.Join(targets, ", "), Outcome: outcome, Seconds: float64(secs)})
-	if !v.Has("action") {
-		return nil, nil, false
-	}
-	extra := DialFields(r.call.Profile, outcome, NewSID("CA", r.rnd), secs)
-	if rec := v.Attr("record"); outcome == "completed" && rec != "" && rec != "do-not-record" && rec != "false" {
-		extra = extra.Add("RecordingUrl", RecordingURL(r.call.AccountSid, NewSID("RE", r.rnd)))
-	}
-	next, doc := r.next(ctx, "dial", Target{r.resolve(v.Attr("action")), v.Attr("method")}, extra)
-	return next, doc, true
 }
 
 // notSimulated reports verbs callsim validates but does not play out, with
@@ -750,61 +519,6 @@ func (r *run) notSimulated(step *Step, v *twiml.Node) bool {
 	return ends
 }
 
-// endOfCall is the seed's last request: the first URL again with CallStatus=completed.
-func (r *run) endOfCall(ctx context.Context, initial Target) {
-	params := r.call.Params("completed", false)
-	if r.call.Profile.StatusCallbacks {
-		params = params.Set("CallDuration", strconv.Itoa(callSeconds(r.t.Duration)))
-	}
-	r.request(ctx, "end", initial, params)
-}
-
-// request makes a request whose answer is not TwiML to run (end of call,
-// status callbacks): only its HTTP outcome counts.
-func (r *run) request(ctx context.Context, kind string, target Target, params Params) *Step {
-	step, req := r.begin(kind, target, params)
-	if req == nil {
-		return step
-	}
-	resp, terr := r.signer.Send(ctx, r.client, req)
-	step.Response = resp
-	if terr != nil {
-		r.fail(step, terr)
-	}
-	r.notify(step)
-	return step
-}
-
-func (r *run) statusCallback(ctx context.Context, event, status string) {
-	if r.opt.StatusCallback == "" {
-		return
-	}
-	events := r.opt.StatusEvents
-	if len(events) == 0 {
-		events = []string{"completed"}
-	}
-	if !slices.Contains(events, event) {
-		return
-	}
-	at := r.t.StartedAt.Add(r.clock).Format(TimestampFormat)
-	params := r.call.Params(status, false).
-		Merge(StatusCallbackFields(r.call.Profile, event, status, callSeconds(r.t.Duration), r.answered, r.sequence, at))
-	r.sequence++
-	r.request(ctx, "status-callback", Target{r.signer.PublicURL(r.opt.StatusCallback), r.opt.StatusCallbackMethod}, params)
-}
-
-func sipCode(status string) string {
-	switch status {
-	case "busy":
-		return "486"
-	case "no-answer":
-		return "487"
-	case "failed":
-		return "404"
-	}
-	return "200"
-}
-
 // rejectsFirst reports whether the document rejects the call before
 // answering it (then Twilio sends no "answered" callback).
 func rejectsFirst(doc *twiml.Document) bool {
@@ -814,6 +528,3 @@ func rejectsFirst(doc *twiml.Document) bool {
 	v := doc.Verbs()
 	return len(v) > 0 && v[0].Name == "Reject"
 }
-
-// callSeconds is a duration as Twilio reports it: whole seconds, rounded up.
-func callSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

@@ -13,6 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/signature"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 const xmlHead = `<?xml version="1.0" encoding="UTF-8"?>`
@@ -23,7 +26,7 @@ func resp(verbs string) string { return xmlHead + "<Response>" + verbs + "</Resp
 type flowCase struct {
 	name       string
 	routes     map[string]http.HandlerFunc
-	spec       simulate.CallSpec
+	spec       contract.CallSpec
 	script     simulate.ScriptCaller
 	opts       func(base string, o *simulate.Options)
 	wantPaths  []string
@@ -95,7 +98,7 @@ func TestFlows(t *testing.T) {
 				"/a":     twimlRoute(resp(`<Gather action="/b" numDigits="2"/>`)),
 				"/b":     twimlRoute(resp(`<Hangup/>`)),
 			},
-			spec:       simulate.CallSpec{APIVersion: "2010-04-01"},
+			spec:       contract.CallSpec{APIVersion: "2010-04-01"},
 			script:     simulate.ScriptCaller{Digits: []string{"1234#", "987"}},
 			wantPaths:  []string{"POST /voice ringing", "POST /a in-progress", "POST /b in-progress", "POST /voice completed"},
 			wantStatus: "completed", wantReason: "<Hangup>",
@@ -192,7 +195,7 @@ func TestFlows(t *testing.T) {
 					fmt.Fprint(w, resp(`<Record/>`))
 				},
 			},
-			spec:      simulate.CallSpec{APIVersion: "2010-04-01"},
+			spec:      contract.CallSpec{APIVersion: "2010-04-01"},
 			wantPaths: []string{"POST /voice ringing", "POST /voice in-progress", "POST /voice completed"},
 			check: func(t *testing.T, _ *simulate.Transcript, app *testApp) {
 				p := app.requests()[1].Params
@@ -282,7 +285,7 @@ func TestFlows(t *testing.T) {
 		{
 			name: "body over 64 kB is 11750",
 			routes: map[string]http.HandlerFunc{"/voice": twimlRoute(resp(
-				`<Say>` + strings.Repeat("a", simulate.MaxBody) + `</Say>`))},
+				`<Say>` + strings.Repeat("a", webhook.MaxBody) + `</Say>`))},
 			wantFailed: true, wantCode: 11750,
 		},
 		{
@@ -414,7 +417,7 @@ func TestFlows(t *testing.T) {
 			routes: map[string]http.HandlerFunc{
 				"/voice": twimlRoute(resp(`<Say>should not be heard</Say>`)),
 			},
-			spec:       simulate.CallSpec{Direction: simulate.Outbound, DialStatus: "busy"},
+			spec:       contract.CallSpec{Direction: contract.Outbound, DialStatus: "busy"},
 			wantPaths:  []string{"POST /voice busy"},
 			wantStatus: "busy",
 			check: func(t *testing.T, tr *simulate.Transcript, app *testApp) {
@@ -432,7 +435,7 @@ func TestFlows(t *testing.T) {
 				"/voice":  twimlRoute(resp(`<Say>hi</Say>`)),
 				"/status": func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) },
 			},
-			spec: simulate.CallSpec{APIVersion: "2010-04-01", Direction: simulate.Outbound},
+			spec: contract.CallSpec{APIVersion: "2010-04-01", Direction: contract.Outbound},
 			opts: func(base string, o *simulate.Options) {
 				o.StatusCallback = base + "/status"
 				o.StatusEvents = []string{"initiated", "ringing", "answered", "completed"}
@@ -471,7 +474,7 @@ func TestFlows(t *testing.T) {
 			},
 		},
 	}
-	for _, outcome := range simulate.DialOutcomes {
+	for _, outcome := range simulate.DialOutcomes() {
 		for _, api := range []string{"legacy", "2010-04-01"} {
 			cases = append(cases, flowCase{
 				name: "Dial action " + api + " " + outcome,
@@ -479,7 +482,7 @@ func TestFlows(t *testing.T) {
 					"/voice":  twimlRoute(resp(`<Dial action="/dialed" record="record-from-answer" timeLimit="60"><Number>+14155550100</Number><Client>alice</Client></Dial><Say>unreachable</Say>`)),
 					"/dialed": twimlRoute(resp(`<Hangup/>`)),
 				},
-				spec:   simulate.CallSpec{APIVersion: api},
+				spec:   contract.CallSpec{APIVersion: api},
 				script: simulate.ScriptCaller{DialOutcomes: []string{outcome}},
 				check: func(t *testing.T, tr *simulate.Transcript, app *testApp) {
 					p := app.requests()[1].Params
@@ -496,7 +499,7 @@ func TestFlows(t *testing.T) {
 					}
 					if api != "legacy" {
 						secs := p.Value("DialCallDuration")
-						if !simulate.ValidSID("CA", p.Value("DialCallSid")) || (outcome == "completed") == (secs == "0") {
+						if !contract.ValidSID("CA", p.Value("DialCallSid")) || (outcome == "completed") == (secs == "0") {
 							t.Errorf("dial details: %v", p)
 						}
 						if n, _ := strconv.Atoi(secs); n > 60 {
@@ -525,7 +528,7 @@ func TestFlows(t *testing.T) {
 			}
 			spec := tc.spec
 			spec.Seed = 42
-			call, err := simulate.NewCall(spec)
+			call, err := contract.NewCall(spec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -576,7 +579,7 @@ func TestConnectionRefusedIs11205(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 1})
+	call, _ := contract.NewCall(contract.CallSpec{Seed: 1})
 	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: "http://" + addr + "/voice"})
 	if err != nil {
 		t.Fatal(err)
@@ -593,7 +596,7 @@ func TestConnectionRefusedIs11205(t *testing.T) {
 func TestGETSignsTheFullURLWithPort(t *testing.T) {
 	t.Parallel()
 	app := newApp(t, map[string]http.HandlerFunc{"/voice": twimlRoute(resp(`<Hangup/>`))})
-	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 7, APIVersion: "2010-04-01"})
+	call, _ := contract.NewCall(contract.CallSpec{Seed: 7, APIVersion: "2010-04-01"})
 	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: app.URL + "/voice?tenant=a%20b", Method: "GET", AuthToken: testToken})
 	if err != nil {
 		t.Fatal(err)
@@ -616,12 +619,12 @@ func TestSigningURLSignsThePublicURL(t *testing.T) {
 	app := newApp(t, map[string]http.HandlerFunc{
 		"/voice": func(w http.ResponseWriter, r *http.Request) {
 			r.ParseForm()
-			sigOK = simulate.ValidateSignature(testToken, public, simulate.ParamsFromValues(r.PostForm), r.Header.Get(simulate.SignatureHeader), nil)
+			sigOK = signature.Validate(testToken, public, contract.ParamsFromValues(r.PostForm), r.Header.Get(signature.Header), nil)
 			twimlRoute(resp(`<Redirect>/voice/next</Redirect>`))(w, r)
 		},
 		"/voice/next": twimlRoute(resp(`<Hangup/>`)),
 	})
-	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 3})
+	call, _ := contract.NewCall(contract.CallSpec{Seed: 3})
 	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: app.URL + "/voice", SigningURL: public, AuthToken: testToken, NoEnd: true})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/report"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // The tests below hold callsim's HTTP client (net/http through
@@ -77,7 +81,7 @@ func twimlResponse(say string) string {
 // place runs one single-request call (no end-of-call request) to url over client.
 func place(t *testing.T, client *http.Client, url string, seed uint64) *simulate.Transcript {
 	t.Helper()
-	call, err := simulate.NewCall(simulate.CallSpec{Seed: seed, APIVersion: "2010-04-01"})
+	call, err := contract.NewCall(contract.CallSpec{Seed: seed, APIVersion: "2010-04-01"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +109,7 @@ func said(tr *simulate.Transcript) string {
 
 func newClient(t *testing.T) *http.Client {
 	t.Helper()
-	tr := simulate.NewTransport()
+	tr := webhook.NewTransport()
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr}
 }
@@ -181,7 +185,7 @@ func TestEndlessHeaderLineIsBounded(t *testing.T) {
 	start := time.Now()
 	tr := place(t, newClient(t), url+"/voice", 1)
 	runtime.ReadMemStats(&after)
-	if len(tr.Errors) != 1 || tr.Errors[0].Code != simulate.ErrHTTPRetrieval || !strings.Contains(tr.Errors[0].Message, "headers exceeded") {
+	if len(tr.Errors) != 1 || tr.Errors[0].Code != contract.ErrHTTPRetrieval || !strings.Contains(tr.Errors[0].Message, "headers exceeded") {
 		t.Errorf("errors %v, want 11200 naming the header limit", tr.Errors)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -214,7 +218,7 @@ func TestARequestTheServerReadIsNotResent(t *testing.T) {
 			})
 			client := newClient(t)
 			call := func() *simulate.Transcript {
-				c, _ := simulate.NewCall(simulate.CallSpec{Seed: 1})
+				c, _ := contract.NewCall(contract.CallSpec{Seed: 1})
 				tr, err := simulate.Run(context.Background(), c, simulate.Options{URL: url + "/voice", Method: method, NoEnd: true, HTTP: client})
 				if err != nil {
 					t.Fatal(err)
@@ -225,7 +229,7 @@ func TestARequestTheServerReadIsNotResent(t *testing.T) {
 				t.Fatalf("first call: %v", tr.Errors)
 			}
 			tr := call() // on the kept-alive connection, which the server drops
-			if len(tr.Errors) != 1 || tr.Errors[0].Code != simulate.ErrHTTPRetrieval {
+			if len(tr.Errors) != 1 || tr.Errors[0].Code != contract.ErrHTTPRetrieval {
 				t.Errorf("errors %v, want one 11200", tr.Errors)
 			}
 			if n := got.Load(); n != 2 {
@@ -346,7 +350,7 @@ func TestURLCredentialsAnswerABasicChallenge(t *testing.T) {
 	app.routes["/menu"] = guard(twimlRoute(resp(`<Hangup/>`)))
 	withCreds := strings.Replace(app.URL, "http://", "http://"+user+":"+pass+"@", 1) + "/voice"
 
-	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 5, APIVersion: "2010-04-01"})
+	call, _ := contract.NewCall(contract.CallSpec{Seed: 5, APIVersion: "2010-04-01"})
 	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: withCreds, AuthToken: testToken, NoEnd: true,
 		Caller: &simulate.ScriptCaller{Digits: []string{"1"}}})
 	if err != nil {
@@ -365,15 +369,15 @@ func TestURLCredentialsAnswerABasicChallenge(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	simulate.WriteText(&out, tr, simulate.ReportOptions{Verbose: true})
-	simulate.WriteJSON(&out, tr)
+	report.WriteText(&out, tr, report.Options{Verbose: true})
+	report.WriteJSON(&out, tr)
 	for _, s := range tr.Steps {
 		out.WriteString(s.Request.Curl())
 	}
 	if strings.Contains(out.String(), pass) || strings.Contains(out.String(), user) {
 		t.Errorf("credentials printed:\n%s", out.String())
 	}
-	if c := tr.Steps[0].Request.Curl(); !strings.Contains(c, "--user '"+simulate.Redacted+"'") {
+	if c := tr.Steps[0].Request.Curl(); !strings.Contains(c, "--user '"+redact.Redacted+"'") {
 		t.Errorf("the curl line does not say credentials are needed:\n%s", c)
 	}
 }
@@ -391,7 +395,7 @@ func TestCredentialsOnlyForABasicChallenge(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	tr := place(t, nil, strings.Replace(srv.URL, "http://", "http://u:p4ssword@", 1)+"/voice", 1)
-	if len(tr.Errors) != 1 || tr.Errors[0].Code != simulate.ErrHTTPRetrieval || tr.Errors[0].HTTPStatus != 401 || auths.Load() != 0 {
+	if len(tr.Errors) != 1 || tr.Errors[0].Code != contract.ErrHTTPRetrieval || tr.Errors[0].HTTPStatus != 401 || auths.Load() != 0 {
 		t.Errorf("errors %v, %d requests with credentials", tr.Errors, auths.Load())
 	}
 }
@@ -440,7 +444,7 @@ func TestRetriesFollowTheConnectionOverrides(t *testing.T) {
 func TestRefusedConnectRetriedOnceByDefault(t *testing.T) {
 	t.Parallel()
 	var dials atomic.Int64
-	tr := simulate.NewTransport()
+	tr := webhook.NewTransport()
 	dial := tr.DialContext
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		dials.Add(1)
@@ -459,7 +463,7 @@ func TestRefusedConnectRetriedOnceByDefault(t *testing.T) {
 	}{{"", 2}, {"#rc=0", 1}, {"#rc=3", 4}} {
 		dials.Store(0)
 		got := place(t, client, "http://"+addr+"/voice"+c.fragment, 1)
-		if len(got.Errors) != 1 || got.Errors[0].Code != simulate.ErrConnection || dials.Load() != c.want {
+		if len(got.Errors) != 1 || got.Errors[0].Code != contract.ErrConnection || dials.Load() != c.want {
 			t.Errorf("%q: errors %v after %d connects, want 11205 after %d", c.fragment, got.Errors, dials.Load(), c.want)
 		}
 	}
@@ -538,8 +542,8 @@ func TestHTTPSUntrustedCertificate(t *testing.T) {
 	srv := httptest.NewTLSServer(twimlRoute(resp(`<Hangup/>`)))
 	t.Cleanup(srv.Close)
 	tr := place(t, nil, srv.URL+"/voice", 1)
-	if len(tr.Errors) == 0 || tr.Errors[0].Code != simulate.ErrCertUntrusted {
-		t.Errorf("errors %v, want %d", tr.Errors, simulate.ErrCertUntrusted)
+	if len(tr.Errors) == 0 || tr.Errors[0].Code != contract.ErrCertUntrusted {
+		t.Errorf("errors %v, want %d", tr.Errors, contract.ErrCertUntrusted)
 	}
 }
 
@@ -554,7 +558,7 @@ func TestHTTPSUsesHTTP2(t *testing.T) {
 	srv.EnableHTTP2 = true
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	tr := simulate.NewTransport()
+	tr := webhook.NewTransport()
 	tr.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
 	t.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/twiml"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // Event kinds: what the caller experienced, and what callsim noticed.
@@ -76,12 +78,12 @@ func (e Event) Icon() string {
 
 // Step is one HTTP request of the call, its answer, and what its TwiML did.
 type Step struct {
-	N        int             `json:"n"`
-	Request  *Request        `json:"request"`
-	Response *Response       `json:"response,omitempty"`
-	Error    *TwilioError    `json:"error,omitempty"`
-	Problems []twiml.Problem `json:"problems,omitempty"`
-	Events   []Event         `json:"events,omitempty"`
+	N        int                   `json:"n"`
+	Request  *webhook.Request      `json:"request"`
+	Response *webhook.Response     `json:"response,omitempty"`
+	Error    *contract.TwilioError `json:"error,omitempty"`
+	Problems []twiml.Problem       `json:"problems,omitempty"`
+	Events   []Event               `json:"events,omitempty"`
 	// Document is the parsed TwiML, for expectations; not serialised.
 	Document *twiml.Document `json:"-"`
 }
@@ -101,12 +103,12 @@ type Transcript struct {
 	// recordings and dialled legs), as Twilio would bill it.
 	Duration time.Duration `json:"duration_ns"`
 	// Elapsed is the real time the simulation took.
-	Elapsed   time.Duration  `json:"elapsed_ns"`
-	Failed    bool           `json:"failed"` // an endpoint failed: exit code 1
-	Rescued   bool           `json:"rescued_by_fallback,omitempty"`
-	Errors    []*TwilioError `json:"errors,omitempty"`
-	Warnings  int            `json:"warnings"`
-	StartedAt time.Time      `json:"started_at"`
+	Elapsed   time.Duration           `json:"elapsed_ns"`
+	Failed    bool                    `json:"failed"` // an endpoint failed: exit code 1
+	Rescued   bool                    `json:"rescued_by_fallback,omitempty"`
+	Errors    []*contract.TwilioError `json:"errors,omitempty"`
+	Warnings  int                     `json:"warnings"`
+	StartedAt time.Time               `json:"started_at"`
 }
 
 // Summary is the one-line outcome of the call.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // TwilioLimit is how long Twilio waits for a webhook before giving up.
@@ -31,7 +33,7 @@ type Flow struct {
 	// are set, its own caller and called numbers from the fixtures. Every
 	// call shares the AccountSid (Spec.AccountSid, or the one the base
 	// seed generates), as calls to one app would.
-	Spec simulate.CallSpec
+	Spec contract.CallSpec
 	// Options is the template of every call's options. Caller, OnStep and
 	// HTTP are set per call.
 	Options simulate.Options
@@ -113,18 +115,18 @@ func Seed(base uint64, i int64) uint64 {
 func (c *Config) Validate() error {
 	switch {
 	case c.Calls < 0:
-		return &simulate.InputError{Field: "calls", Value: fmt.Sprint(c.Calls), Msg: "must not be negative"}
+		return &contract.InputError{Field: "calls", Value: fmt.Sprint(c.Calls), Msg: "must not be negative"}
 	case c.Concurrency < 0:
-		return &simulate.InputError{Field: "concurrency", Value: fmt.Sprint(c.Concurrency), Msg: "must be at least 1"}
+		return &contract.InputError{Field: "concurrency", Value: fmt.Sprint(c.Concurrency), Msg: "must be at least 1"}
 	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
-		return &simulate.InputError{Field: "rate", Value: fmt.Sprint(c.Rate), Msg: "must be a positive number of calls per second"}
+		return &contract.InputError{Field: "rate", Value: fmt.Sprint(c.Rate), Msg: "must be a positive number of calls per second"}
 	case c.Duration < 0:
-		return &simulate.InputError{Field: "duration", Value: c.Duration.String(), Msg: "must be positive"}
+		return &contract.InputError{Field: "duration", Value: c.Duration.String(), Msg: "must be positive"}
 	case c.Calls == 0 && c.Duration == 0:
-		return &simulate.InputError{Field: "calls", Msg: "say how many calls (--calls) or for how long (--duration)"}
+		return &contract.InputError{Field: "calls", Msg: "say how many calls (--calls) or for how long (--duration)"}
 	}
 	if len(c.Flows) == 0 {
-		return &simulate.InputError{Msg: "no call to place"}
+		return &contract.InputError{Msg: "no call to place"}
 	}
 	for _, f := range c.Flows {
 		if err := f.Options.Validate(); err != nil {
@@ -158,11 +160,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		conc = int(cfg.Calls)
 	}
 	// The template calls check each spec once and fix what calls share.
-	tmpls := make([]*simulate.Call, len(cfg.Flows))
+	tmpls := make([]*contract.Call, len(cfg.Flows))
 	runners := make([]*simulate.Runner, len(cfg.Flows))
 	for i, f := range cfg.Flows {
 		var err error
-		if tmpls[i], err = simulate.NewCall(f.Spec); err != nil {
+		if tmpls[i], err = contract.NewCall(f.Spec); err != nil {
 			return nil, err
 		}
 		opt := f.Options
@@ -176,8 +178,8 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if !cfg.NewConnections {
 		rt := cfg.Transport
 		if rt == nil {
-			ownTransport = simulate.NewTransport()
-			ownTransport.MaxIdleConnsPerHost = max(simulate.DefaultMaxIdlePerHost, conc)
+			ownTransport = webhook.NewTransport()
+			ownTransport.MaxIdleConnsPerHost = max(webhook.DefaultMaxIdlePerHost, conc)
 			ownTransport.MaxIdleConns = ownTransport.MaxIdleConnsPerHost
 			rt = ownTransport
 		}
@@ -347,7 +349,7 @@ func monitor(cfg *Config, start time.Time, ctrs []counters, every time.Duration,
 type worker struct {
 	cfg     *Config
 	ctx     context.Context
-	tmpls   []*simulate.Call
+	tmpls   []*contract.Call
 	runners []*simulate.Runner
 	shared  *http.Client
 	ctr     *counters
@@ -373,7 +375,7 @@ func (w *worker) call(i int64) {
 	spec.Seed = Seed(flow.Spec.Seed, i)
 	spec.AccountSid = tmpl.AccountSid
 	spec.From, spec.To = "", "" // parsed once, in the template
-	call, err := simulate.NewCall(spec)
+	call, err := contract.NewCall(spec)
 	if err != nil { // the template validated the spec; count a bug as a failed call, not a crash
 		w.internalFailure(fi, err)
 		return
@@ -399,7 +401,7 @@ func (w *worker) call(i int64) {
 	}
 	var own *http.Transport
 	if w.shared == nil {
-		own = simulate.NewTransport()
+		own = webhook.NewTransport()
 		hooks.HTTP = &http.Client{Transport: own}
 	}
 	w.canceled, w.seed, w.index = false, spec.Seed, i

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 const token = "12345678901234567890123456789012"
@@ -44,8 +46,8 @@ func (a *recorder) server(t *testing.T) *httptest.Server {
 
 func (a *recorder) serve(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
-	params := simulate.ParamsFromValues(r.PostForm)
-	valid := simulate.ValidateSignature(token, "http://"+r.Host+r.URL.RequestURI(), params, r.Header.Get(simulate.SignatureHeader), nil)
+	params := contract.ParamsFromValues(r.PostForm)
+	valid := signature.Validate(token, "http://"+r.Host+r.URL.RequestURI(), params, r.Header.Get(signature.Header), nil)
 	sid := r.PostForm.Get("CallSid")
 	kind := r.URL.Path
 	if r.PostForm.Get("CallStatus") == "completed" && kind == "/voice" {
@@ -84,7 +86,7 @@ func (a *recorder) sids(kind string) []string {
 func config(url string, calls int64, conc int) Config {
 	return Config{
 		Flows: []Flow{{
-			Spec:      simulate.CallSpec{APIVersion: "2010-04-01", Seed: 42},
+			Spec:      contract.CallSpec{APIVersion: "2010-04-01", Seed: 42},
 			Options:   simulate.Options{URL: url, AuthToken: token},
 			NewCaller: func(int64) simulate.Caller { return &simulate.ScriptCaller{Digits: []string{"1"}} },
 		}},
@@ -148,7 +150,7 @@ func TestRunWholeCalls(t *testing.T) {
 	}
 	distinct := map[string]bool{}
 	for _, sid := range first {
-		if !simulate.ValidSID("CA", sid) {
+		if !contract.ValidSID("CA", sid) {
 			t.Fatalf("bad CallSid %q", sid)
 		}
 		distinct[sid] = true
@@ -416,7 +418,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		"negative":       {Calls: -1, Flows: ok},
 		"bad url":        {Calls: 1, Flows: []Flow{{Options: simulate.Options{URL: "ftp://x"}}}},
 		"bad rate":       {Calls: 1, Rate: -3, Flows: ok},
-		"bad spec":       {Calls: 1, Flows: []Flow{{Spec: simulate.CallSpec{From: "not a number"}, Options: ok[0].Options}}},
+		"bad spec":       {Calls: 1, Flows: []Flow{{Spec: contract.CallSpec{From: "not a number"}, Options: ok[0].Options}}},
 		"bad concurrent": {Calls: 1, Concurrency: -2, Flows: ok},
 	} {
 		if _, err := Run(context.Background(), cfg); err == nil {
@@ -497,7 +499,7 @@ func TestWriteText(t *testing.T) {
 	t.Parallel()
 	s := newStats(1)
 	s.record(kindIndex("initial"), 3*time.Millisecond, nil, 1, 0)
-	s.record(kindIndex("initial"), 16*time.Second, &simulate.TwilioError{Code: 11200, Message: "HTTP retrieval failure: timed out"}, 9, 1)
+	s.record(kindIndex("initial"), 16*time.Second, &contract.TwilioError{Code: 11200, Message: "HTTP retrieval failure: timed out"}, 9, 1)
 	s.record(kindIndex("end"), time.Millisecond, nil, 1, 0)
 	s.flows[0].Completed, s.flows[0].Failed = 1, 1
 	sum := s.summary(time.Second)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // Request kinds, as in simulate.Request.Kind, in report order.
@@ -63,7 +63,7 @@ func newStats(flows int) *stats {
 	return &stats{kinds: make([]kindStats, len(kinds)), errors: map[int]*errorStats{}, flows: make([]FlowCounts, flows)}
 }
 
-func (s *stats) record(kind int, latency time.Duration, err *simulate.TwilioError, seed uint64, call int64) {
+func (s *stats) record(kind int, latency time.Duration, err *contract.TwilioError, seed uint64, call int64) {
 	k := &s.kinds[kind]
 	if k.hist == nil {
 		k.hist = NewHistogram()
@@ -265,7 +265,7 @@ func (s *stats) summary(elapsed time.Duration) *Summary {
 		out.RequestsPerSecond = float64(out.Requests) / secs
 	}
 	for code, e := range s.errors {
-		out.ByCode = append(out.ByCode, ErrorCount{Code: code, Words: simulate.ErrorWords(code), Count: e.count, Example: e.example, Call: e.call, Seed: e.seed})
+		out.ByCode = append(out.ByCode, ErrorCount{Code: code, Words: contract.ErrorWords(code), Count: e.count, Example: e.example, Call: e.call, Seed: e.seed})
 	}
 	slices.SortFunc(out.ByCode, func(a, b ErrorCount) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Code, b.Code))

@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import (
 	"net/url"
@@ -181,7 +181,7 @@ func (p Params) Changed(prev Params) []string {
 
 // appendQuery adds the fields after the URL's existing query string, as
 // Twilio does for GET requests.
-func appendQuery(u *url.URL, p Params) {
+func AppendQuery(u *url.URL, p Params) {
 	if len(p) == 0 {
 		return
 	}

@@ -1,16 +1,17 @@
-package simulate_test
+package contract_test
 
 import (
 	"errors"
+	"github.com/callsim/callsim/simulate/contract"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
-func keys(p simulate.Params) []string {
+func keys(p contract.Params) []string {
 	var out []string
 	for _, kv := range p {
 		out = append(out, kv.Key)
@@ -20,12 +21,12 @@ func keys(p simulate.Params) []string {
 
 func TestLegacyInboundPayload(t *testing.T) {
 	t.Parallel()
-	call, err := simulate.NewCall(simulate.CallSpec{From: "+1 415 867 5309", To: "(415) 555-1212", Seed: 9})
+	call, err := contract.NewCall(contract.CallSpec{From: "+1 415 867 5309", To: "(415) 555-1212", Seed: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := call.Params(call.FirstStatus(), true)
-	want := simulate.Params{
+	want := contract.Params{
 		{Key: "CallGuid", Value: call.CallSid},
 		{Key: "Caller", Value: "4158675309"},
 		{Key: "Called", Value: "4155551212"},
@@ -38,7 +39,7 @@ func TestLegacyInboundPayload(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("first request (-want +got):\n%s", d)
 	}
-	if !simulate.ValidSID("CA", call.CallSid) || len(call.CallSid) != 34 || strings.ToLower(call.CallSid[2:]) != call.CallSid[2:] {
+	if !contract.ValidSID("CA", call.CallSid) || len(call.CallSid) != 34 || strings.ToLower(call.CallSid[2:]) != call.CallSid[2:] {
 		t.Errorf("CallGuid %q", call.CallSid)
 	}
 	later := call.Params("in-progress", false)
@@ -64,7 +65,7 @@ func TestOutboundRolesAndStatuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.api+"/"+tt.dial, func(t *testing.T) {
 			t.Parallel()
-			call, err := simulate.NewCall(simulate.CallSpec{Direction: simulate.Outbound, APIVersion: tt.api, DialStatus: tt.dial, From: "+14158675309", To: "+12125550100"})
+			call, err := contract.NewCall(contract.CallSpec{Direction: contract.Outbound, APIVersion: tt.api, DialStatus: tt.dial, From: "+14158675309", To: "+12125550100"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +89,7 @@ func TestOutboundRolesAndStatuses(t *testing.T) {
 
 func TestInbound2010FieldSet(t *testing.T) {
 	t.Parallel()
-	call, _ := simulate.NewCall(simulate.CallSpec{APIVersion: "2010-04-01", Seed: 5})
+	call, _ := contract.NewCall(contract.CallSpec{APIVersion: "2010-04-01", Seed: 5})
 	p := call.Params(call.FirstStatus(), true)
 	want := []string{"CallSid", "AccountSid", "From", "To", "CallStatus", "ApiVersion", "Direction", "Caller", "Called",
 		"FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
@@ -107,7 +108,7 @@ func TestInbound2010FieldSet(t *testing.T) {
 func TestDefaultsShowEverySeedField(t *testing.T) {
 	t.Parallel()
 	for seed := uint64(0); seed < 50; seed++ {
-		call, err := simulate.NewCall(simulate.CallSpec{Seed: seed})
+		call, err := contract.NewCall(contract.CallSpec{Seed: seed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,9 +124,9 @@ func TestDefaultsShowEverySeedField(t *testing.T) {
 
 func TestSeedIsReproducible(t *testing.T) {
 	t.Parallel()
-	a, _ := simulate.NewCall(simulate.CallSpec{Seed: 77})
-	b, _ := simulate.NewCall(simulate.CallSpec{Seed: 77})
-	c, _ := simulate.NewCall(simulate.CallSpec{Seed: 78})
+	a, _ := contract.NewCall(contract.CallSpec{Seed: 77})
+	b, _ := contract.NewCall(contract.CallSpec{Seed: 77})
+	c, _ := contract.NewCall(contract.CallSpec{Seed: 78})
 	if d := cmp.Diff(a.Params("in-progress", true), b.Params("in-progress", true)); d != "" {
 		t.Errorf("same seed differs:\n%s", d)
 	}
@@ -136,7 +137,7 @@ func TestSeedIsReproducible(t *testing.T) {
 
 func TestNoGeoAndParamOverrides(t *testing.T) {
 	t.Parallel()
-	call, _ := simulate.NewCall(simulate.CallSpec{NoGeo: true, Params: simulate.Params{{Key: "CallStatus", Value: "queued"}, {Key: "ForwardedFrom", Value: "+14155550000"}}})
+	call, _ := contract.NewCall(contract.CallSpec{NoGeo: true, Params: contract.Params{{Key: "CallStatus", Value: "queued"}, {Key: "ForwardedFrom", Value: "+14155550000"}}})
 	p := call.Params("in-progress", true)
 	for _, kv := range p {
 		if strings.HasSuffix(kv.Key, "City") || strings.HasSuffix(kv.Key, "Zip") {
@@ -151,20 +152,20 @@ func TestNoGeoAndParamOverrides(t *testing.T) {
 func TestBadInputNamesTheField(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		spec  simulate.CallSpec
+		spec  contract.CallSpec
 		field string
 		msg   string
 	}{
-		{simulate.CallSpec{From: "12"}, "from", "not a valid phone number"},
-		{simulate.CallSpec{To: "hello"}, "to", "not a phone number"},
-		{simulate.CallSpec{Direction: simulate.Outbound, DialStatus: "maybe"}, "dial-status", "allowed: answered, busy, failed, no-answer, answered-machine, answered-human, hangup-machine"},
-		{simulate.CallSpec{DialStatus: "busy"}, "dial-status", "inbound calls are always answered"},
-		{simulate.CallSpec{APIVersion: "2099"}, "api-version", "allowed: 2010-04-01, legacy"},
-		{simulate.CallSpec{AccountSid: "AC123"}, "account-sid", "32 hex digits"},
+		{contract.CallSpec{From: "12"}, "from", "not a valid phone number"},
+		{contract.CallSpec{To: "hello"}, "to", "not a phone number"},
+		{contract.CallSpec{Direction: contract.Outbound, DialStatus: "maybe"}, "dial-status", "allowed: answered, busy, failed, no-answer, answered-machine, answered-human, hangup-machine"},
+		{contract.CallSpec{DialStatus: "busy"}, "dial-status", "inbound calls are always answered"},
+		{contract.CallSpec{APIVersion: "2099"}, "api-version", "allowed: 2010-04-01, legacy"},
+		{contract.CallSpec{AccountSid: "AC123"}, "account-sid", "32 hex digits"},
 	}
 	for _, tt := range tests {
-		_, err := simulate.NewCall(tt.spec)
-		var ie *simulate.InputError
+		_, err := contract.NewCall(tt.spec)
+		var ie *contract.InputError
 		if !errors.As(err, &ie) {
 			t.Errorf("%+v: error %v, want InputError", tt.spec, err)
 			continue
@@ -177,7 +178,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 
 func TestNonNumberCallerIDs(t *testing.T) {
 	t.Parallel()
-	call, err := simulate.NewCall(simulate.CallSpec{From: "client:alice", To: "+14155551212", APIVersion: "2010-04-01"})
+	call, err := contract.NewCall(contract.CallSpec{From: "client:alice", To: "+14155551212", APIVersion: "2010-04-01"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,14 +192,17 @@ func TestNonNumberCallerIDs(t *testing.T) {
 }
 
 func BenchmarkBuildAndSign(b *testing.B) {
-	call, _ := simulate.NewCall(simulate.CallSpec{Seed: 1, APIVersion: "2010-04-01"})
-	signer, _ := simulate.NewSigner(testToken, "https://example.com/voice", "", 0)
-	r := simulate.NewRand(1)
+	call, _ := contract.NewCall(contract.CallSpec{Seed: 1, APIVersion: "2010-04-01"})
+	signer, _ := webhook.NewSender(testToken, "https://example.com/voice", "", 0)
+	r := contract.NewRand(1)
 	b.ReportAllocs()
 	for b.Loop() {
 		params := call.Params(call.FirstStatus(), true)
-		if _, err := signer.Build("initial", simulate.Target{URL: "https://example.com/voice"}, params, r); err != nil {
+		if _, err := signer.Build("initial", webhook.Target{URL: "https://example.com/voice"}, params, r); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
+
+// testToken signs the requests of these tests.
+const testToken = "test-auth-token-0123456789abcdef"

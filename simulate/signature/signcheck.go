@@ -1,4 +1,4 @@
-package simulate
+package signature
 
 import (
 	"fmt"
@@ -6,15 +6,17 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // SignInput is a request whose X-Twilio-Signature is computed or checked:
 // what `callsim sign` and `callsim verify` work on.
-type SignInput struct {
-	URL    string // as given, possibly with a #fragment
-	Method string // GET or POST
-	Params Params // the fields: the POST body, or added to a GET URL
-	Body   []byte // the raw body, for a URL with bodySHA256
+type Input struct {
+	URL    string          // as given, possibly with a #fragment
+	Method string          // GET or POST
+	Params contract.Params // the fields: the POST body, or added to a GET URL
+	Body   []byte          // the raw body, for a URL with bodySHA256
 }
 
 // HasBodyHash reports whether the URL carries bodySHA256 (JSON webhooks):
@@ -25,7 +27,7 @@ func HasBodyHash(rawURL string) bool {
 }
 
 // RequestURL is the URL as requested: for GET, with the fields in the query.
-func (in SignInput) RequestURL() string {
+func (in Input) RequestURL() string {
 	if in.Method != http.MethodGet || len(in.Params) == 0 {
 		return in.URL
 	}
@@ -42,7 +44,7 @@ func (in SignInput) RequestURL() string {
 }
 
 // SignedParams are the fields appended to the URL in the string to sign.
-func (in SignInput) SignedParams() Params {
+func (in Input) SignedParams() contract.Params {
 	if in.Method == http.MethodGet || HasBodyHash(in.URL) {
 		return nil
 	}
@@ -51,30 +53,30 @@ func (in SignInput) SignedParams() Params {
 
 // Explanation is one computed signature and how it came about.
 type Explanation struct {
-	URL          string   `json:"url"`
-	Method       string   `json:"method"`
-	Params       Params   `json:"params"`
-	SigningURL   string   `json:"signing_url"`
-	StringToSign string   `json:"string_to_sign"`
-	Signature    string   `json:"signature"`
-	Notes        []string `json:"notes,omitempty"`
+	URL          string          `json:"url"`
+	Method       string          `json:"method"`
+	Params       contract.Params `json:"params"`
+	SigningURL   string          `json:"signing_url"`
+	StringToSign string          `json:"string_to_sign"`
+	Signature    string          `json:"signature"`
+	Notes        []string        `json:"notes,omitempty"`
 }
 
 // Explain signs the input as Twilio does and says which rules applied.
-func Explain(authToken string, in SignInput) (Explanation, error) {
+func Explain(authToken string, in Input) (Explanation, error) {
 	full := in.RequestURL()
 	signing, err := SigningURL(full)
 	if err != nil {
-		return Explanation{}, &InputError{Field: "url", Value: in.URL, Msg: err.Error()}
+		return Explanation{}, &contract.InputError{Field: "url", Value: in.URL, Msg: err.Error()}
 	}
 	params := in.SignedParams()
 	sig := Explanation{
 		URL: full, Method: in.Method, Params: in.Params, SigningURL: signing,
 		StringToSign: StringToSign(signing, params),
-		Signature:    Signature(authToken, signing, params),
+		Signature:    Compute(authToken, signing, params),
 	}
 	if sig.Params == nil {
-		sig.Params = Params{}
+		sig.Params = contract.Params{}
 	}
 	u, _ := url.Parse(full)
 	if u.Fragment != "" {
@@ -118,15 +120,15 @@ func WriteExplanation(w io.Writer, sig Explanation) error {
 
 // Verification is the result of checking a signature.
 type Verification struct {
-	Valid        bool   `json:"valid"`
-	Given        string `json:"given"`
-	Expected     string `json:"expected"`
-	URL          string `json:"url"`
-	Method       string `json:"method"`
-	Params       Params `json:"params"`
-	SigningURL   string `json:"signing_url"`
-	StringToSign string `json:"string_to_sign"`
-	Hint         string `json:"hint,omitempty"`
+	Valid        bool            `json:"valid"`
+	Given        string          `json:"given"`
+	Expected     string          `json:"expected"`
+	URL          string          `json:"url"`
+	Method       string          `json:"method"`
+	Params       contract.Params `json:"params"`
+	SigningURL   string          `json:"signing_url"`
+	StringToSign string          `json:"string_to_sign"`
+	Hint         string          `json:"hint,omitempty"`
 }
 
 const verifyHint = "check the URL your app rebuilds (scheme and host behind a proxy or tunnel, port, trailing slash, query string), " +
@@ -134,7 +136,7 @@ const verifyHint = "check the URL your app rebuilds (scheme and host behind a pr
 
 // Verify checks a signature as the official validators do and, when it does
 // not match, names the usual mistake it matches instead.
-func Verify(authToken string, in SignInput, given string) (Verification, error) {
+func Verify(authToken string, in Input, given string) (Verification, error) {
 	want, err := Explain(authToken, in)
 	if err != nil {
 		return Verification{}, err
@@ -142,12 +144,12 @@ func Verify(authToken string, in SignInput, given string) (Verification, error) 
 	v := Verification{
 		Given: given, Expected: want.Signature, URL: want.URL, Method: want.Method, Params: want.Params,
 		SigningURL: want.SigningURL, StringToSign: want.StringToSign,
-		Valid: ValidateSignature(authToken, in.RequestURL(), in.SignedParams(), given, in.Body),
+		Valid: Validate(authToken, in.RequestURL(), in.SignedParams(), given, in.Body),
 	}
 	if !v.Valid {
 		v.Hint = verifyHint
 		for _, alt := range in.alternatives() {
-			if ValidateSignature(authToken, alt.in.RequestURL(), alt.in.SignedParams(), given, alt.in.Body) {
+			if Validate(authToken, alt.in.RequestURL(), alt.in.SignedParams(), given, alt.in.Body) {
 				v.Hint = "the signature is for " + alt.in.Method + " " + alt.in.RequestURL() + ": " + alt.why
 				break
 			}
@@ -173,13 +175,13 @@ func WriteVerification(w io.Writer, v Verification) error {
 }
 
 type alternative struct {
-	in  SignInput
+	in  Input
 	why string
 }
 
 // alternatives are the usual ways an app's validator differs from what
 // Twilio signed.
-func (in SignInput) alternatives() []alternative {
+func (in Input) alternatives() []alternative {
 	var out []alternative
 	u, err := url.Parse(in.URL)
 	if err != nil {

@@ -1,4 +1,4 @@
-package simulate
+package webhook
 
 import (
 	"bytes"
@@ -18,6 +18,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 // MaxBody is the largest TwiML response Twilio accepts (64 kB); larger is 11750.
@@ -43,7 +46,7 @@ type Response struct {
 // and Timeout are not used. The error, if any, is Twilio's: a failed
 // attempt is retried only as the request's connection overrides allow
 // (#rc, #rp; by default a failed connect once).
-func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*Response, *TwilioError) {
+func (s *Sender) Send(ctx context.Context, client *http.Client, req *Request) (*Response, *contract.TwilioError) {
 	ov := req.Overrides
 	deadline := time.Now().Add(ov.TotalTimeout)
 	c := &http.Client{
@@ -53,7 +56,7 @@ func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*
 	}
 	var (
 		resp *Response
-		terr *TwilioError
+		terr *contract.TwilioError
 	)
 	for attempt := 0; attempt <= ov.RetryCount; attempt++ {
 		remaining := time.Until(deadline)
@@ -62,19 +65,19 @@ func (s *Signer) Send(ctx context.Context, client *http.Client, req *Request) (*
 		}
 		var class string
 		resp, terr, class = s.attempt(ctx, c, req, min(ov.ReadTimeout, remaining), min(ov.ConnectTimeout, remaining))
-		if terr == nil || class == "" || !ov.retries(class) || ctx.Err() != nil {
+		if terr == nil || class == "" || !ov.Retries(class) || ctx.Err() != nil {
 			return resp, terr
 		}
 	}
 	if terr == nil {
-		terr = &TwilioError{Code: ErrHTTPRetrieval, Message: fmt.Sprintf("%s: total timeout %s reached", ErrorWords(ErrHTTPRetrieval), ov.TotalTimeout)}
+		terr = &contract.TwilioError{Code: contract.ErrHTTPRetrieval, Message: fmt.Sprintf("%s: total timeout %s reached", contract.ErrorWords(contract.ErrHTTPRetrieval), ov.TotalTimeout)}
 	}
 	return resp, terr
 }
 
 // attempt makes one try; class names the failure for the retry policy.
-func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, timeout, connect time.Duration) (*Response, *TwilioError, string) {
-	if connect != defaultConnectTimeout {
+func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, timeout, connect time.Duration) (*Response, *contract.TwilioError, string) {
+	if connect != contract.DefaultConnectTimeout {
 		ctx = context.WithValue(ctx, connectTimeoutKey{}, connect)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -87,7 +90,7 @@ func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, time
 	}
 	hr, err := newHTTPRequest(ctx, req, target)
 	if err != nil {
-		return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}, ""
+		return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: contract.ErrorWords(contract.ErrInvalidURL) + ": " + err.Error()}, ""
 	}
 	start := time.Now()
 	hresp, err := c.Do(hr)
@@ -100,7 +103,7 @@ func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, time
 		io.CopyN(io.Discard, hresp.Body, 2<<10) // lets the connection be reused
 		hresp.Body.Close()
 		if hr, err = newHTTPRequest(ctx, req, target); err != nil {
-			return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}, ""
+			return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: contract.ErrorWords(contract.ErrInvalidURL) + ": " + err.Error()}, ""
 		}
 		pw, _ := req.user.Password()
 		hr.SetBasicAuth(req.user.Username(), pw)
@@ -110,7 +113,7 @@ func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, time
 		if err == nil {
 			hresp.Body.Close()
 		}
-		return nil, twErr(ErrProtocol, "the answer was there before the request: the server sent more than its previous response"), ""
+		return nil, contract.NewTwilioError(contract.ErrProtocol, "the answer was there before the request: the server sent more than its previous response"), ""
 	}
 	if err != nil {
 		// After a refused redirect Do also returns the last response, its
@@ -143,7 +146,7 @@ func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, time
 	}
 	if len(data) > MaxBody {
 		resp.Body = ""
-		return resp, &TwilioError{Code: ErrResponseTooLarge, Message: fmt.Sprintf("%s: body over %d bytes", ErrorWords(ErrResponseTooLarge), MaxBody), HTTPStatus: hresp.StatusCode}, ""
+		return resp, &contract.TwilioError{Code: contract.ErrResponseTooLarge, Message: fmt.Sprintf("%s: body over %d bytes", contract.ErrorWords(contract.ErrResponseTooLarge), MaxBody), HTTPStatus: hresp.StatusCode}, ""
 	}
 	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
 		class := ""
@@ -152,8 +155,8 @@ func (s *Signer) attempt(ctx context.Context, c *http.Client, req *Request, time
 		} else if hresp.StatusCode >= 400 {
 			class = "4xx"
 		}
-		return resp, &TwilioError{Code: ErrHTTPRetrieval, HTTPStatus: hresp.StatusCode,
-			Message: fmt.Sprintf("%s: the server answered %d %s", ErrorWords(ErrHTTPRetrieval), hresp.StatusCode, http.StatusText(hresp.StatusCode))}, class
+		return resp, &contract.TwilioError{Code: contract.ErrHTTPRetrieval, HTTPStatus: hresp.StatusCode,
+			Message: fmt.Sprintf("%s: the server answered %d %s", contract.ErrorWords(contract.ErrHTTPRetrieval), hresp.StatusCode, http.StatusText(hresp.StatusCode))}, class
 	}
 	return resp, nil, ""
 }
@@ -251,7 +254,7 @@ func (e redirectError) Error() string { return fmt.Sprintf("stopped after %d red
 // cookies come from the call's jar; credentials stay on the same host), and
 // Twilio follows at most MaxRedirects, sends no Referer, and signs each hop
 // for the URL it goes to.
-func (s *Signer) resign(next *http.Request, via []*http.Request, orig *Request) error {
+func (s *Sender) resign(next *http.Request, via []*http.Request, orig *Request) error {
 	if len(via) > MaxRedirects {
 		return redirectError{MaxRedirects}
 	}
@@ -264,20 +267,20 @@ func (s *Signer) resign(next *http.Request, via []*http.Request, orig *Request) 
 	}
 	u := *next.URL
 	u.User = nil
-	signed, err := SigningURL(s.PublicURL(u.String()))
+	signed, err := signature.SigningURL(s.PublicURL(u.String()))
 	if err != nil {
 		return err
 	}
-	var params Params
+	var params contract.Params
 	if next.Method == http.MethodPost && next.Body != nil && next.Body != http.NoBody {
 		params = orig.Params
 	}
-	next.Header.Set(SignatureHeader, s.signature(signed, params))
+	next.Header.Set(signature.Header, s.signature(signed, params))
 	return nil
 }
 
 // classify turns a Go transport error into Twilio's error and a retry class.
-func classify(err error, timeout time.Duration) (*TwilioError, string) {
+func classify(err error, timeout time.Duration) (*contract.TwilioError, string) {
 	var (
 		opErr   *net.OpError
 		dnsErr  *net.DNSError
@@ -287,43 +290,43 @@ func classify(err error, timeout time.Duration) (*TwilioError, string) {
 		invalid x509.CertificateInvalidError
 		recErr  tls.RecordHeaderError
 	)
-	e := func(code int, format string, args ...any) *TwilioError {
-		return &TwilioError{Code: code, Message: ErrorWords(code) + ": " + fmt.Sprintf(format, args...)}
+	e := func(code int, format string, args ...any) *contract.TwilioError {
+		return &contract.TwilioError{Code: code, Message: contract.ErrorWords(code) + ": " + fmt.Sprintf(format, args...)}
 	}
 	switch {
 	case errors.As(err, &redir):
-		return e(ErrTooManyRedirects, "more than %d redirects", MaxRedirects), ""
+		return e(contract.ErrTooManyRedirects, "more than %d redirects", MaxRedirects), ""
 	case errors.As(err, &dnsErr):
-		return e(ErrBadHost, "cannot resolve %s", dnsErr.Name), ""
+		return e(contract.ErrBadHost, "cannot resolve %s", dnsErr.Name), ""
 	case errors.As(err, &unknown):
-		return e(ErrCertUntrusted, "%v", unknown), ""
+		return e(contract.ErrCertUntrusted, "%v", unknown), ""
 	case errors.As(err, &host):
-		return e(ErrCertDomain, "%v", host), ""
+		return e(contract.ErrCertDomain, "%v", host), ""
 	case errors.As(err, &invalid):
 		if invalid.Reason == x509.Expired {
-			return e(ErrCertExpired, "%v", invalid), ""
+			return e(contract.ErrCertExpired, "%v", invalid), ""
 		}
-		return e(ErrTLSHandshake, "%v", invalid), ""
+		return e(contract.ErrTLSHandshake, "%v", invalid), ""
 	case errors.As(err, &recErr):
-		return e(ErrProtocol, "the server did not speak TLS"), ""
+		return e(contract.ErrProtocol, "the server did not speak TLS"), ""
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return e(ErrConnection, "connection refused"), "ct"
+		return e(contract.ErrConnection, "connection refused"), "ct"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		if opErr.Timeout() {
-			return e(ErrConnection, "connect timed out"), "ct"
+			return e(contract.ErrConnection, "connect timed out"), "ct"
 		}
-		return e(ErrConnection, "%v", opErr.Err), "ct"
+		return e(contract.ErrConnection, "%v", opErr.Err), "ct"
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return e(ErrHTTPRetrieval, "timed out after %s waiting for the response", timeout.Round(time.Millisecond)), "rt"
+		return e(contract.ErrHTTPRetrieval, "timed out after %s waiting for the response", timeout.Round(time.Millisecond)), "rt"
 	case errors.Is(err, context.Canceled):
-		return e(ErrHTTPRetrieval, "canceled"), ""
+		return e(contract.ErrHTTPRetrieval, "canceled"), ""
 	case strings.Contains(err.Error(), "malformed HTTP") || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") ||
 		strings.Contains(err.Error(), "too many 1xx"):
-		return e(ErrProtocol, "%v", unwrapURLError(err)), ""
+		return e(contract.ErrProtocol, "%v", unwrapURLError(err)), ""
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return e(ErrHTTPRetrieval, "the server closed the connection without a complete response"), ""
+		return e(contract.ErrHTTPRetrieval, "the server closed the connection without a complete response"), ""
 	}
-	return e(ErrHTTPRetrieval, "%v", unwrapURLError(err)), ""
+	return e(contract.ErrHTTPRetrieval, "%v", unwrapURLError(err)), ""
 }
 
 func isTimeout(err error) bool {
@@ -341,21 +344,21 @@ func unwrapURLError(err error) error {
 	}
 }
 
-func httpStatusText(code int) string { return http.StatusText(code) }
+func HttpStatusText(code int) string { return http.StatusText(code) }
 
 // lazyJar is a call's cookie jar, made when the app first sets a cookie:
 // most apps set none, and an empty cookiejar.Jar still costs a host
 // lookup on every request.
-type lazyJar struct{ jar atomic.Pointer[cookiejar.Jar] }
+type LazyJar struct{ jar atomic.Pointer[cookiejar.Jar] }
 
-func (j *lazyJar) Cookies(u *url.URL) []*http.Cookie {
+func (j *LazyJar) Cookies(u *url.URL) []*http.Cookie {
 	if jar := j.jar.Load(); jar != nil {
 		return jar.Cookies(u)
 	}
 	return nil
 }
 
-func (j *lazyJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+func (j *LazyJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	jar := j.jar.Load()
 	if jar == nil {
 		jar, _ = cookiejar.New(nil) // never fails without options

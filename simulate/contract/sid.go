@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import (
 	"math/rand/v2"
@@ -47,7 +47,7 @@ func ValidSID(prefix, s string) bool {
 
 // newRand gives one reproducible stream per purpose, so adding a draw in one
 // place does not shift every other generated value.
-func newRand(seed uint64, stream uint64) *rand.Rand {
+func NewRandStream(seed uint64, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, stream^streamMix))
 }
 
@@ -55,4 +55,4 @@ const streamMix = 0x9e3779b97f4a7c15
 
 // NewRand returns a reproducible random source for callers building
 // requests outside a call (examples, benchmarks).
-func NewRand(seed uint64) *rand.Rand { return newRand(seed, streamRun) }
+func NewRand(seed uint64) *rand.Rand { return NewRandStream(seed, StreamRun) }

@@ -1,4 +1,4 @@
-package simulate
+package report
 
 import (
 	"encoding/json"
@@ -9,11 +9,14 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/twiml"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // ReportOptions control how a transcript is shown to a person.
-type ReportOptions struct {
+type Options struct {
 	Color   bool
 	Verbose bool // every field and header of every request, raw bodies
 	// StableTimes replaces measured latencies with a placeholder, so golden
@@ -37,7 +40,7 @@ func NewColor(on bool, attrs ...color.Attribute) *color.Color {
 	return c
 }
 
-func newPalette(on bool) palette {
+func NewPalette(on bool) palette {
 	mk := func(attrs ...color.Attribute) *color.Color { return NewColor(on, attrs...) }
 	return palette{
 		head: mk(color.Bold), dim: mk(color.Faint), key: mk(color.FgCyan),
@@ -47,11 +50,11 @@ func newPalette(on bool) palette {
 }
 
 // WriteText renders the transcript for a person.
-func WriteText(w io.Writer, t *Transcript, o ReportOptions) error {
+func WriteText(w io.Writer, t *simulate.Transcript, o Options) error {
 	var b strings.Builder
-	pal := newPalette(o.Color)
+	pal := NewPalette(o.Color)
 	fmt.Fprintf(&b, "%s %s call %s · API %s · from %s to %s\n", pal.head.Sprint("callsim"), t.Direction, t.CallSid, t.APIVersion, t.From, t.To)
-	var prev Params
+	var prev contract.Params
 	for _, s := range t.Steps {
 		b.WriteString("\n")
 		writeStep(&b, s, prev, pal, o)
@@ -69,7 +72,7 @@ func WriteText(w io.Writer, t *Transcript, o ReportOptions) error {
 	return err
 }
 
-func (o ReportOptions) latency(d time.Duration) string {
+func (o Options) latency(d time.Duration) string {
 	if o.StableTimes {
 		return "<latency>"
 	}
@@ -79,7 +82,7 @@ func (o ReportOptions) latency(d time.Duration) string {
 	return d.Round(100 * time.Microsecond).String()
 }
 
-func writeStep(b *strings.Builder, s *Step, prev Params, pal palette, o ReportOptions) {
+func writeStep(b *strings.Builder, s *simulate.Step, prev contract.Params, pal palette, o Options) {
 	req := s.Request
 	signed := pal.dim.Sprint("unsigned")
 	if req.Signed() {
@@ -95,17 +98,17 @@ func writeStep(b *strings.Builder, s *Step, prev Params, pal palette, o ReportOp
 		changed := req.Params.Changed(prev)
 		show = nil
 		for _, k := range changed {
-			show = append(show, Param{k, req.Params.Value(k)})
+			show = append(show, contract.Param{Key: k, Value: req.Params.Value(k)})
 		}
 		hidden = len(req.Params) - len(show)
 	}
-	writeTable(b, show, pal, "    ")
+	WriteTable(b, show, pal, "    ")
 	if hidden > 0 {
 		fmt.Fprintf(b, "    %s\n", pal.dim.Sprintf("(%d fields unchanged)", hidden))
 	}
 	if o.Verbose {
 		fmt.Fprintf(b, "    %s\n", pal.dim.Sprint("headers:"))
-		writeTable(b, req.Headers, pal, "      ")
+		WriteTable(b, req.Headers, pal, "      ")
 	}
 	if r := s.Response; r != nil {
 		st := pal.ok
@@ -133,30 +136,30 @@ func writeStep(b *strings.Builder, s *Step, prev Params, pal palette, o ReportOp
 	}
 }
 
-func writeEvent(b *strings.Builder, e Event, pal palette) {
+func writeEvent(b *strings.Builder, e simulate.Event, pal palette) {
 	text := e.Text
 	switch e.Kind {
-	case EventSay, EventSpeak:
+	case simulate.EventSay, simulate.EventSpeak:
 		text = fmt.Sprintf("%q", e.Text)
-	case EventPress:
+	case simulate.EventPress:
 		text = fmt.Sprintf("pressed %q", e.Text)
-	case EventDial:
+	case simulate.EventDial:
 		text = fmt.Sprintf("dialled %s → %s", e.Text, e.Outcome)
 	}
-	if e.Code != 0 && e.Kind != EventSay {
+	if e.Code != 0 && e.Kind != simulate.EventSay {
 		text = fmt.Sprintf("%d %s", e.Code, text)
 	}
 	line := fmt.Sprintf("    %s  %s", e.Icon(), text)
 	switch e.Kind {
-	case EventWarning, EventNotSimulated:
+	case simulate.EventWarning, simulate.EventNotSimulated:
 		line = pal.warn.Sprint(line)
-	case EventError, EventCallerHangup:
+	case simulate.EventError, simulate.EventCallerHangup:
 		line = pal.bad.Sprint(line)
 	}
 	b.WriteString(line + "\n")
 }
 
-func writeBody(b *strings.Builder, s *Step, pal palette, o ReportOptions) {
+func writeBody(b *strings.Builder, s *simulate.Step, pal palette, o Options) {
 	body := s.Response.Body
 	if strings.TrimSpace(body) == "" {
 		return
@@ -185,7 +188,7 @@ func paint(c *color.Color) func(string) string {
 	return func(s string) string { return c.Sprint(s) }
 }
 
-func writeTable(b *strings.Builder, p Params, pal palette, indent string) {
+func WriteTable(b *strings.Builder, p contract.Params, pal palette, indent string) {
 	width := 0
 	for _, kv := range p {
 		width = max(width, len(kv.Key))
@@ -196,7 +199,7 @@ func writeTable(b *strings.Builder, p Params, pal palette, indent string) {
 }
 
 func statusText(code int) string {
-	if t := httpStatusText(code); t != "" {
+	if t := webhook.HttpStatusText(code); t != "" {
 		return t
 	}
 	return "status"
@@ -220,7 +223,7 @@ func WriteJSON(w io.Writer, v any) error {
 }
 
 // WriteMermaid renders the call as a Mermaid sequence diagram.
-func WriteMermaid(w io.Writer, t *Transcript) error {
+func WriteMermaid(w io.Writer, t *simulate.Transcript) error {
 	var b strings.Builder
 	b.WriteString("sequenceDiagram\n")
 	b.WriteString("    participant Caller\n    participant Twilio as Twilio (callsim)\n    participant App\n")
@@ -251,19 +254,19 @@ func WriteMermaid(w io.Writer, t *Transcript) error {
 		}
 		for _, e := range s.Events {
 			switch e.Kind {
-			case EventSay, EventPlay, EventPause:
+			case simulate.EventSay, simulate.EventPlay, simulate.EventPause:
 				fmt.Fprintf(&b, "    Twilio->>Caller: %s %s\n", e.Verb, q(e.Text))
-			case EventPress:
+			case simulate.EventPress:
 				fmt.Fprintf(&b, "    Caller->>Twilio: presses %s\n", q(e.Text))
-			case EventSpeak:
+			case simulate.EventSpeak:
 				fmt.Fprintf(&b, "    Caller->>Twilio: says %s\n", q(e.Text))
-			case EventNoInput:
+			case simulate.EventNoInput:
 				fmt.Fprintf(&b, "    Note over Caller,Twilio: %s\n", q(e.Text))
-			case EventRecord:
+			case simulate.EventRecord:
 				fmt.Fprintf(&b, "    Caller->>Twilio: %s\n", q(e.Text))
-			case EventDial:
+			case simulate.EventDial:
 				fmt.Fprintf(&b, "    Twilio->>Caller: dials %s, %s\n", q(e.Text), e.Outcome)
-			case EventHangup, EventReject, EventCallerHangup, EventNotSimulated, EventError, EventFallback:
+			case simulate.EventHangup, simulate.EventReject, simulate.EventCallerHangup, simulate.EventNotSimulated, simulate.EventError, simulate.EventFallback:
 				fmt.Fprintf(&b, "    Note over Twilio: %s\n", q(e.Text))
 			}
 		}
@@ -290,9 +293,9 @@ func pathOf(raw string) string {
 
 // WritePreview shows a request that was not sent (--dry-run), with a curl
 // line that sends it exactly, signature included.
-func WritePreview(w io.Writer, req *Request, o ReportOptions) error {
+func WritePreview(w io.Writer, req *webhook.Request, o Options) error {
 	var b strings.Builder
-	pal := newPalette(o.Color)
+	pal := NewPalette(o.Color)
 	signed := pal.dim.Sprint("unsigned (no auth token configured)")
 	if req.Signed() {
 		signed = pal.ok.Sprint("signed")
@@ -301,9 +304,9 @@ func WritePreview(w io.Writer, req *Request, o ReportOptions) error {
 	if req.SendURL != "" {
 		fmt.Fprintf(&b, "    %s %s\n", pal.dim.Sprint("delivered to"), req.SendURL)
 	}
-	writeTable(&b, req.Params, pal, "    ")
+	WriteTable(&b, req.Params, pal, "    ")
 	fmt.Fprintf(&b, "    %s\n", pal.dim.Sprint("headers:"))
-	writeTable(&b, req.Headers, pal, "      ")
+	WriteTable(&b, req.Headers, pal, "      ")
 	fmt.Fprintf(&b, "\n%s\n%s\n", pal.dim.Sprint("# the same request with curl:"), req.Curl())
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,10 +1,9 @@
-package simulate_test
+package contract_test
 
 import (
+	"github.com/callsim/callsim/simulate/contract"
 	"net/url"
 	"testing"
-
-	"github.com/callsim/callsim/simulate"
 )
 
 // Parsers of user input must never panic, whatever they are given.
@@ -14,7 +13,7 @@ func FuzzParseOverrides(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		o, err := simulate.ParseOverrides(s)
+		o, err := contract.ParseOverrides(s)
 		if err == nil && (o.RetryCount < 0 || o.RetryCount > 5) {
 			t.Errorf("accepted retry count %d", o.RetryCount)
 		}
@@ -26,7 +25,7 @@ func FuzzParseParty(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := simulate.ParseParty(s)
+		p, err := contract.ParseParty(s)
 		if err == nil && p.E164 == "" {
 			t.Errorf("accepted %q with no number", s)
 		}
@@ -38,11 +37,11 @@ func FuzzParseParams(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := simulate.ParseParams(s)
+		p, err := contract.ParseParams(s)
 		if err != nil {
 			return
 		}
-		again, err := simulate.ParseParams(p.Encode())
+		again, err := contract.ParseParams(p.Encode())
 		if err != nil || len(again) != len(p) {
 			t.Errorf("%q: round trip %v → %q → %v (%v)", s, p, p.Encode(), again, err)
 		}
@@ -54,7 +53,7 @@ func FuzzEncode(f *testing.F) {
 	f.Add("From", "+1 415-555-0100")
 	f.Add("Caller Name", "Zoë & Co; 100% \x00\xff~_.")
 	f.Fuzz(func(t *testing.T, k, v string) {
-		got := simulate.Params{{Key: k, Value: v}, {Key: "a", Value: v}}.Encode()
+		got := contract.Params{{Key: k, Value: v}, {Key: "a", Value: v}}.Encode()
 		want := url.QueryEscape(k) + "=" + url.QueryEscape(v) + "&a=" + url.QueryEscape(v)
 		if got != want {
 			t.Errorf("Encode(%q=%q) = %q, want %q", k, v, got, want)

@@ -1,4 +1,4 @@
-package simulate
+package webhook
 
 import (
 	"crypto/hmac"
@@ -11,19 +11,23 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callsim/callsim/internal/redact"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/signature"
 )
 
 // Request is one HTTP request of a call, as Twilio would make it.
 type Request struct {
-	Kind      string    `json:"kind"` // initial, gather, redirect, record, dial, fallback, end, status-callback
-	Method    string    `json:"method"`
-	URL       string    `json:"url"`                // what Twilio requests and signs (public URL, GET params included)
-	SendURL   string    `json:"send_url,omitempty"` // where callsim delivered it, when --signing-url maps it elsewhere
-	Params    Params    `json:"params"`
-	Body      string    `json:"body,omitempty"`
-	Headers   Params    `json:"headers"`
-	Signature string    `json:"signature,omitempty"`
-	Overrides Overrides `json:"-"`
+	Kind      string             `json:"kind"` // initial, gather, redirect, record, dial, fallback, end, status-callback
+	Method    string             `json:"method"`
+	URL       string             `json:"url"`                // what Twilio requests and signs (public URL, GET params included)
+	SendURL   string             `json:"send_url,omitempty"` // where callsim delivered it, when --signing-url maps it elsewhere
+	Params    contract.Params    `json:"params"`
+	Body      string             `json:"body,omitempty"`
+	Headers   contract.Params    `json:"headers"`
+	Signature string             `json:"signature,omitempty"`
+	Overrides contract.Overrides `json:"-"`
 
 	// user holds the credentials of a URL like https://user:pass@host/voice,
 	// which URL and SendURL never show: Send answers a Basic challenge with
@@ -42,7 +46,7 @@ type Target struct {
 
 // Signer builds requests of one call: it knows the auth token and how public
 // URLs map to the local address callsim delivers to.
-type Signer struct {
+type Sender struct {
 	AuthToken string
 	// Timeout caps every request (Twilio's cap is 15 s); connection
 	// overrides in a URL fragment can only lower it.
@@ -54,8 +58,8 @@ type Signer struct {
 
 // NewSigner prepares request building for a call to localURL; signingURL,
 // when set, is the public URL the signature is computed over.
-func NewSigner(authToken, localURL, signingURL string, timeout time.Duration) (*Signer, error) {
-	s := &Signer{AuthToken: authToken, Timeout: timeout}
+func NewSender(authToken, localURL, signingURL string, timeout time.Duration) (*Sender, error) {
+	s := &Sender{AuthToken: authToken, Timeout: timeout}
 	if s.Timeout <= 0 {
 		s.Timeout = 15 * time.Second
 	}
@@ -63,17 +67,17 @@ func NewSigner(authToken, localURL, signingURL string, timeout time.Duration) (*
 		return s, nil
 	}
 	var err error
-	if s.local, err = parseHTTPURL(localURL); err != nil {
-		return nil, &InputError{Field: "url", Value: localURL, Msg: err.Error()}
+	if s.local, err = ParseHTTPURL(localURL); err != nil {
+		return nil, &contract.InputError{Field: "url", Value: localURL, Msg: err.Error()}
 	}
-	if s.public, err = parseHTTPURL(signingURL); err != nil {
-		return nil, &InputError{Field: "signing-url", Value: signingURL, Msg: err.Error()}
+	if s.public, err = ParseHTTPURL(signingURL); err != nil {
+		return nil, &contract.InputError{Field: "signing-url", Value: signingURL, Msg: err.Error()}
 	}
 	return s, nil
 }
 
 // PublicURL is the URL Twilio would be configured with for a local one.
-func (s *Signer) PublicURL(localURL string) string {
+func (s *Sender) PublicURL(localURL string) string {
 	if s.public == nil {
 		return localURL
 	}
@@ -83,7 +87,7 @@ func (s *Signer) PublicURL(localURL string) string {
 	return swapOrigin(localURL, s.local, s.public)
 }
 
-func (s *Signer) sendURL(publicURL string) string {
+func (s *Sender) sendURL(publicURL string) string {
 	if s.public == nil {
 		return publicURL
 	}
@@ -105,7 +109,7 @@ func swapOrigin(raw string, from, to *url.URL) string {
 	return u.String()
 }
 
-func parseHTTPURL(raw string) (*url.URL, error) {
+func ParseHTTPURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return nil, fmt.Errorf("not a URL: %v", err)
@@ -121,23 +125,23 @@ func parseHTTPURL(raw string) (*url.URL, error) {
 
 // Build makes the request Twilio would send to target with these fields. The
 // URL's fragment holds connection overrides: read, never sent or signed.
-func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) (*Request, error) {
-	u, err := parseHTTPURL(target.URL)
+func (s *Sender) Build(kind string, target Target, params contract.Params, r *rand.Rand) (*Request, error) {
+	u, err := ParseHTTPURL(target.URL)
 	if err != nil {
-		return nil, &TwilioError{Code: ErrInvalidURL, Message: ErrorWords(ErrInvalidURL) + ": " + err.Error()}
+		return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: contract.ErrorWords(contract.ErrInvalidURL) + ": " + err.Error()}
 	}
 	method := strings.ToUpper(target.Method)
 	if method == "" {
 		method = http.MethodPost
 	}
 	if method != http.MethodGet && method != http.MethodPost {
-		return nil, &TwilioError{Code: ErrInvalidURL, Message: fmt.Sprintf("unsupported method %q (Twilio uses GET or POST)", target.Method)}
+		return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: fmt.Sprintf("unsupported method %q (Twilio uses GET or POST)", target.Method)}
 	}
-	ov, err := ParseOverrides(u.Fragment)
+	ov, err := contract.ParseOverrides(u.Fragment)
 	if err != nil {
-		return nil, &TwilioError{Code: ErrInvalidURL, Message: err.Error()}
+		return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: err.Error()}
 	}
-	ov = ov.capped(s.Timeout)
+	ov = ov.Capped(s.Timeout)
 	u.Fragment, u.RawFragment = "", ""
 
 	req := &Request{Kind: kind, Method: method, Params: params, Overrides: ov, user: u.User}
@@ -146,24 +150,24 @@ func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) 
 	}
 	u.User = nil
 	if method == http.MethodGet {
-		appendQuery(u, params)
+		contract.AppendQuery(u, params)
 	}
 	req.URL = u.String()
 	signURL := req.URL
-	if needsSigningForm(u) {
-		signURL = signingForm(u)
+	if signature.NeedsSigningForm(u) {
+		signURL = signature.SigningForm(u)
 	}
 	req.SendURL = s.sendURL(req.URL)
 	if req.SendURL == req.URL {
 		req.SendURL = ""
 	}
-	req.Headers = Params{
-		{"User-Agent", "TwilioProxy/1.1"},
-		{"Accept", "*/*"},
-		{"I-Twilio-Idempotency-Token", idempotencyToken(r)},
-		{"X-Home-Region", "us1"},
+	req.Headers = contract.Params{
+		{Key: "User-Agent", Value: "TwilioProxy/1.1"},
+		{Key: "Accept", Value: "*/*"},
+		{Key: "I-Twilio-Idempotency-Token", Value: idempotencyToken(r)},
+		{Key: "X-Home-Region", Value: "us1"},
 	}
-	var signParams Params
+	var signParams contract.Params
 	if method == http.MethodPost {
 		req.Body = params.Encode()
 		req.Headers = req.Headers.Add("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
@@ -171,20 +175,20 @@ func (s *Signer) Build(kind string, target Target, params Params, r *rand.Rand) 
 	}
 	if s.AuthToken != "" {
 		req.Signature = s.signature(signURL, signParams)
-		req.Headers = req.Headers.Add(SignatureHeader, req.Signature)
+		req.Headers = req.Headers.Add(signature.Header, req.Signature)
 	}
 	return req, nil
 }
 
 // signature is Signature with this signer's token, reusing its HMAC state.
-func (s *Signer) signature(rawURL string, params Params) string {
+func (s *Sender) signature(rawURL string, params contract.Params) string {
 	mac, _ := s.macs.Get().(hash.Hash)
 	if mac == nil {
 		mac = hmac.New(sha1.New, []byte(s.AuthToken))
 	} else {
 		mac.Reset()
 	}
-	sig := sign(mac, rawURL, params)
+	sig := signature.SignWith(mac, rawURL, params)
 	s.macs.Put(mac)
 	return sig
 }
@@ -212,22 +216,6 @@ func idempotencyToken(r *rand.Rand) string {
 	return string(b[:])
 }
 
-func (o Overrides) capped(limit time.Duration) Overrides {
-	if limit <= 0 {
-		return o
-	}
-	capAt := func(d time.Duration) time.Duration {
-		if d == 0 {
-			return limit
-		}
-		return min(d, limit)
-	}
-	o.ConnectTimeout = capAt(o.ConnectTimeout)
-	o.ReadTimeout = capAt(o.ReadTimeout)
-	o.TotalTimeout = capAt(o.TotalTimeout)
-	return o
-}
-
 // Curl renders the request as a runnable curl command, signature included;
 // a URL's credentials show as --user '[redacted]', for the reader to fill in.
 func (r *Request) Curl() string {
@@ -243,7 +231,7 @@ func (r *Request) Curl() string {
 		b.WriteString(" \\\n  --data-raw " + shellQuote(r.Body))
 	}
 	if r.user != nil {
-		b.WriteString(" \\\n  --basic --user " + shellQuote(Redacted))
+		b.WriteString(" \\\n  --basic --user " + shellQuote(redact.Redacted))
 	}
 	target := r.URL
 	if r.SendURL != "" {
@@ -259,7 +247,7 @@ func shellQuote(s string) string {
 
 // withoutUser is raw without credentials, for showing a URL that has not
 // been through Build.
-func withoutUser(raw string) string {
+func WithoutUser(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
 		return raw
@@ -271,7 +259,7 @@ func withoutUser(raw string) string {
 // urlWithUser is the request's URL with its credentials put back, which
 // relative URLs in the TwiML it returns are resolved against (as a browser
 // does: a relative URL keeps the base's credentials). Never shown.
-func (r *Request) urlWithUser(raw string) string {
+func (r *Request) URLWithUser(raw string) string {
 	if r.user == nil {
 		return raw
 	}

@@ -1,4 +1,4 @@
-package simulate
+package webhook
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // The #ct override reaches the dialer as the connect timeout (net/http dials
@@ -23,23 +25,32 @@ func TestConnectTimeoutReachesTheDialer(t *testing.T) {
 	for _, c := range []struct {
 		fragment string
 		want     time.Duration
-	}{{"", defaultConnectTimeout}, {"#ct=250", 250 * time.Millisecond}, {"#ct=9000", 9 * time.Second}} {
+	}{{"", contract.DefaultConnectTimeout}, {"#ct=250", 250 * time.Millisecond}, {"#ct=9000", 9 * time.Second}} {
 		var seen atomic.Int64
 		tr := NewTransport()
 		dial := tr.DialContext
 		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			d, ok := ctx.Value(connectTimeoutKey{}).(time.Duration)
 			if !ok {
-				d = defaultConnectTimeout
+				d = contract.DefaultConnectTimeout
 			}
 			seen.Store(int64(d))
 			return dial(ctx, network, addr)
 		}
-		call, _ := NewCall(CallSpec{Seed: 1})
-		got, err := Run(context.Background(), call, Options{URL: srv.URL + "/voice" + c.fragment, NoEnd: true, HTTP: &http.Client{Transport: tr}})
+		call, _ := contract.NewCall(contract.CallSpec{Seed: 1})
+		url := srv.URL + "/voice" + c.fragment
+		s, err := NewSender("", url, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := s.Build("initial", Target{URL: s.PublicURL(url)}, call.Params(call.FirstStatus(), true), call.RunRand())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, terr := s.Send(context.Background(), &http.Client{Transport: tr}, req)
 		tr.CloseIdleConnections()
-		if err != nil || got.Failed {
-			t.Fatalf("%q: %v %v", c.fragment, err, got.Errors)
+		if terr != nil {
+			t.Fatalf("%q: %v", c.fragment, terr)
 		}
 		if d := time.Duration(seen.Load()); d != c.want {
 			t.Errorf("%q: the dialer got %s, want %s", c.fragment, d, c.want)

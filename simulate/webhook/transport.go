@@ -1,4 +1,4 @@
-package simulate
+package webhook
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"net/http/httptrace"
 	"sync/atomic"
 	"time"
+
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // DefaultMaxIdlePerHost is how many idle keep-alive connections per host
@@ -40,7 +42,7 @@ func NewTransport() *http.Transport {
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			d, ok := ctx.Value(connectTimeoutKey{}).(time.Duration)
 			if !ok {
-				d = defaultConnectTimeout
+				d = contract.DefaultConnectTimeout
 			}
 			if d > 0 {
 				var cancel context.CancelFunc

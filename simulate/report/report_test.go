@@ -1,25 +1,30 @@
-package simulate_test
+package report_test
 
 import (
 	"bytes"
 	"context"
+	"github.com/callsim/callsim/internal/golden"
+	"github.com/callsim/callsim/simulate/report"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // demoTranscript walks the demo IVR with a fixed seed and clock.
-func demoTranscript(t *testing.T, spec simulate.CallSpec, script simulate.ScriptCaller) (*simulate.Transcript, string) {
+func demoTranscript(t *testing.T, spec contract.CallSpec, script simulate.ScriptCaller) (*simulate.Transcript, string) {
 	t.Helper()
 	app := &demoapp.App{AuthToken: testToken}
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
-	call, err := simulate.NewCall(spec)
+	call, err := contract.NewCall(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,12 +71,12 @@ func TestGoldenTranscripts(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		spec   simulate.CallSpec
+		spec   contract.CallSpec
 		script simulate.ScriptCaller
 	}{
-		{"demo-legacy", simulate.CallSpec{Seed: 1}, simulate.ScriptCaller{Digits: []string{"3", "2", "1"}}},
-		{"demo-2010-busy", simulate.CallSpec{Seed: 2, APIVersion: "2010-04-01"}, simulate.ScriptCaller{Digits: []string{"1"}, DialOutcomes: []string{"busy"}}},
-		{"demo-speech-timeout", simulate.CallSpec{Seed: 3, APIVersion: "2010-04-01", Direction: simulate.Outbound, From: "+14158675309", To: "+442071234567"}, simulate.ScriptCaller{}},
+		{"demo-legacy", contract.CallSpec{Seed: 1}, simulate.ScriptCaller{Digits: []string{"3", "2", "1"}}},
+		{"demo-2010-busy", contract.CallSpec{Seed: 2, APIVersion: "2010-04-01"}, simulate.ScriptCaller{Digits: []string{"1"}, DialOutcomes: []string{"busy"}}},
+		{"demo-speech-timeout", contract.CallSpec{Seed: 3, APIVersion: "2010-04-01", Direction: contract.Outbound, From: "+14158675309", To: "+442071234567"}, simulate.ScriptCaller{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,28 +84,28 @@ func TestGoldenTranscripts(t *testing.T) {
 			tr, base := demoTranscript(t, tc.spec, tc.script)
 			scrub(tr)
 			var text, js, mm bytes.Buffer
-			if err := simulate.WriteText(&text, tr, simulate.ReportOptions{StableTimes: true}); err != nil {
+			if err := report.WriteText(&text, tr, report.Options{StableTimes: true}); err != nil {
 				t.Fatal(err)
 			}
-			if err := simulate.WriteJSON(&js, tr); err != nil {
+			if err := report.WriteJSON(&js, tr); err != nil {
 				t.Fatal(err)
 			}
-			if err := simulate.WriteMermaid(&mm, tr); err != nil {
+			if err := report.WriteMermaid(&mm, tr); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "transcripts/"+tc.name+".txt", stable(tr, base, text.Bytes()))
-			golden(t, "transcripts/"+tc.name+".json", stable(tr, base, js.Bytes()))
-			golden(t, "transcripts/"+tc.name+".mmd", stable(tr, base, mm.Bytes()))
+			golden.Check(t, filepath.Join("..", "..", "testdata", "transcripts/"+tc.name+".txt"), stable(tr, base, text.Bytes()))
+			golden.Check(t, filepath.Join("..", "..", "testdata", "transcripts/"+tc.name+".json"), stable(tr, base, js.Bytes()))
+			golden.Check(t, filepath.Join("..", "..", "testdata", "transcripts/"+tc.name+".mmd"), stable(tr, base, mm.Bytes()))
 		})
 	}
 }
 
 func TestColourOnlyWhenAsked(t *testing.T) {
 	t.Parallel()
-	tr, _ := demoTranscript(t, simulate.CallSpec{Seed: 1}, simulate.ScriptCaller{})
+	tr, _ := demoTranscript(t, contract.CallSpec{Seed: 1}, simulate.ScriptCaller{})
 	var plain, coloured bytes.Buffer
-	simulate.WriteText(&plain, tr, simulate.ReportOptions{})
-	simulate.WriteText(&coloured, tr, simulate.ReportOptions{Color: true})
+	report.WriteText(&plain, tr, report.Options{})
+	report.WriteText(&coloured, tr, report.Options{Color: true})
 	if strings.Contains(plain.String(), "\x1b[") {
 		t.Error("escape codes without Color")
 	}
@@ -112,10 +117,13 @@ func TestColourOnlyWhenAsked(t *testing.T) {
 func TestRedactorHidesTokenEverywhere(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
-	r := simulate.NewRedactor(&b, testToken)
+	r := redact.NewRedactor(&b, testToken)
 	r.AddURL("https://user:s3cret-pass@example.com/voice")
 	r.Write([]byte("token " + testToken + " url https://user:s3cret-pass@example.com/voice"))
 	if strings.Contains(b.String(), testToken) || strings.Contains(b.String(), "s3cret-pass") {
 		t.Errorf("secret printed: %s", b.String())
 	}
 }
+
+// testToken signs the requests of these tests.
+const testToken = "test-auth-token-0123456789abcdef"

@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import (
 	"math/rand/v2"
@@ -17,8 +17,11 @@ const (
 	Outbound Direction = "outbound" // the developer's app placed the call through the REST API
 )
 
+// dialStatuses are the seed's first-request results of a call attempt.
+var dialStatuses = []string{"answered", "busy", "failed", "no-answer", "answered-machine", "answered-human", "hangup-machine"}
+
 // DialStatuses are the seed's first-request results of a call attempt.
-var DialStatuses = []string{"answered", "busy", "failed", "no-answer", "answered-machine", "answered-human", "hangup-machine"}
+func DialStatuses() []string { return slices.Clone(dialStatuses) }
 
 // CallSpec describes the call to simulate; empty fields get realistic defaults.
 type CallSpec struct {
@@ -53,7 +56,7 @@ const (
 	streamNumbers = iota + 1
 	streamCallSid
 	streamAccount
-	streamRun
+	StreamRun
 )
 
 // NewCall validates a spec and fills in the defaults.
@@ -68,16 +71,16 @@ func NewCall(spec CallSpec) (*Call, error) {
 	case "":
 		c.Direction = Inbound
 	default:
-		return nil, inputErr("direction", string(spec.Direction), "unknown direction %q (allowed: inbound, outbound)", spec.Direction)
+		return nil, NewInputError("direction", string(spec.Direction), "unknown direction %q (allowed: inbound, outbound)", spec.Direction)
 	}
 
 	c.DialStatus = "answered"
 	if spec.DialStatus != "" {
-		if !slices.Contains(DialStatuses, spec.DialStatus) {
-			return nil, inputErr("dial-status", spec.DialStatus, "unknown dial status %q (allowed: %s)", spec.DialStatus, strings.Join(DialStatuses, ", "))
+		if !slices.Contains(dialStatuses, spec.DialStatus) {
+			return nil, NewInputError("dial-status", spec.DialStatus, "unknown dial status %q (allowed: %s)", spec.DialStatus, strings.Join(dialStatuses, ", "))
 		}
 		if c.Direction == Inbound && spec.DialStatus != "answered" {
-			return nil, inputErr("dial-status", spec.DialStatus, "inbound calls are always answered; --dial-status applies to outbound calls")
+			return nil, NewInputError("dial-status", spec.DialStatus, "inbound calls are always answered; --dial-status applies to outbound calls")
 		}
 		c.DialStatus = spec.DialStatus
 	}
@@ -85,12 +88,12 @@ func NewCall(spec CallSpec) (*Call, error) {
 	from, to := defaultPair(spec.Seed)
 	if spec.From != "" {
 		if from, err = ParseParty(spec.From); err != nil {
-			return nil, inputErr("from", spec.From, "%v", err)
+			return nil, NewInputError("from", spec.From, "%v", err)
 		}
 	}
 	if spec.To != "" {
 		if to, err = ParseParty(spec.To); err != nil {
-			return nil, inputErr("to", spec.To, "%v", err)
+			return nil, NewInputError("to", spec.To, "%v", err)
 		}
 	}
 	c.Caller, c.Called = from, to
@@ -100,11 +103,11 @@ func NewCall(spec CallSpec) (*Call, error) {
 	if c.AccountSid == "" {
 		c.AccountSid = streamSID("AC", spec.Seed, streamAccount)
 	} else if !ValidSID("AC", c.AccountSid) {
-		return nil, inputErr("account-sid", c.AccountSid, "must be AC followed by 32 hex digits (34 characters)")
+		return nil, NewInputError("account-sid", c.AccountSid, "must be AC followed by 32 hex digits (34 characters)")
 	}
 	for _, kv := range spec.Params {
 		if kv.Key == "" {
-			return nil, inputErr("param", kv.Key+"="+kv.Value, "empty field name")
+			return nil, NewInputError("param", kv.Key+"="+kv.Value, "empty field name")
 		}
 	}
 	return c, nil
@@ -135,7 +138,7 @@ func defaultPair(seed uint64) (Party, Party) {
 		q, _ := ParseParty("+14155551212")
 		return p, q
 	}
-	r := newRand(seed, streamNumbers)
+	r := NewRandStream(seed, streamNumbers)
 	i := r.IntN(n)
 	j := r.IntN(n - 1)
 	if j >= i {
@@ -243,4 +246,4 @@ func (c *Call) Params(status string, first bool) Params {
 
 // runRand returns the reproducible stream for values made during the call
 // (recording SIDs, idempotency tokens).
-func (c *Call) runRand() *rand.Rand { return newRand(c.Seed, streamRun) }
+func (c *Call) RunRand() *rand.Rand { return NewRandStream(c.Seed, StreamRun) }

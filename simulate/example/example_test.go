@@ -1,10 +1,12 @@
-package simulate_test
+package example_test
 
 import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
 	"errors"
+	"github.com/callsim/callsim/internal/golden"
+	"github.com/callsim/callsim/simulate/example"
 	"io"
 	"net"
 	"net/http"
@@ -20,30 +22,32 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/callsim/callsim/simulate"
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/signature"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // exToken signs every example in these tests and the golden files.
 const exToken = "example-auth-token-5f0c2a"
 
 // exampleOf builds the reproducible example of kind, as `callsim example` does.
-func exampleOf(t *testing.T, api, kind string, opt simulate.ExampleOptions) (*simulate.Request, *simulate.Call) {
+func exampleOf(t *testing.T, api, kind string, opt example.Options) (*webhook.Request, *contract.Call) {
 	t.Helper()
-	call, err := simulate.ExampleCall(kind, simulate.CallSpec{APIVersion: api, Seed: simulate.DefaultExampleSeed})
+	call, err := example.Call(kind, contract.CallSpec{APIVersion: api, Seed: example.DefaultSeed})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := simulate.Example(kind, call, opt)
+	req, err := example.Build(kind, call, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return req, call
 }
 
-func formatted(t *testing.T, req *simulate.Request, format string, call *simulate.Call, kind string) []byte {
+func formatted(t *testing.T, req *webhook.Request, format string, call *contract.Call, kind string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := simulate.FormatExample(&b, req, format, call.Profile, kind); err != nil {
+	if err := example.Format(&b, req, format, call.Profile, kind); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -51,19 +55,19 @@ func formatted(t *testing.T, req *simulate.Request, format string, call *simulat
 
 // Golden files for every profile × kind × format; rewrite them with
 //
-//	go test ./simulate -run TestExampleGolden -update
+//	go test ./simulate/example -run TestExampleGolden -update
 func TestExampleGolden(t *testing.T) {
 	t.Parallel()
-	for _, api := range simulate.ProfileNames() {
-		for _, kind := range simulate.ExampleKindNames() {
-			for _, format := range simulate.ExampleFormats {
+	for _, api := range contract.ProfileNames() {
+		for _, kind := range example.KindNames() {
+			for _, format := range example.Formats() {
 				t.Run(api+"/"+kind+"."+format, func(t *testing.T) {
 					method := "POST"
 					if format == "query" {
 						method = "GET" // as `callsim example --format query` implies
 					}
-					req, call := exampleOf(t, api, kind, simulate.ExampleOptions{AuthToken: exToken, Method: method})
-					golden(t, filepath.Join("example", api, kind+"."+format), formatted(t, req, format, call, kind))
+					req, call := exampleOf(t, api, kind, example.Options{AuthToken: exToken, Method: method})
+					golden.Check(t, filepath.Join("..", "..", "testdata", filepath.Join("example", api, kind+"."+format)), formatted(t, req, format, call, kind))
 				})
 			}
 		}
@@ -72,17 +76,17 @@ func TestExampleGolden(t *testing.T) {
 
 func TestExampleIsReproducible(t *testing.T) {
 	t.Parallel()
-	for _, kind := range simulate.ExampleKindNames() {
-		a, call := exampleOf(t, "2010-04-01", kind, simulate.ExampleOptions{AuthToken: exToken})
-		b, _ := exampleOf(t, "2010-04-01", kind, simulate.ExampleOptions{AuthToken: exToken})
+	for _, kind := range example.KindNames() {
+		a, call := exampleOf(t, "2010-04-01", kind, example.Options{AuthToken: exToken})
+		b, _ := exampleOf(t, "2010-04-01", kind, example.Options{AuthToken: exToken})
 		if d := cmp.Diff(formatted(t, a, "json", call, kind), formatted(t, b, "json", call, kind)); d != "" {
 			t.Errorf("%s: two runs differ:\n%s", kind, d)
 		}
-		other, err := simulate.ExampleCall(kind, simulate.CallSpec{APIVersion: "2010-04-01", Seed: 7})
+		other, err := example.Call(kind, contract.CallSpec{APIVersion: "2010-04-01", Seed: 7})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := simulate.Example(kind, other, simulate.ExampleOptions{AuthToken: exToken})
+		c, err := example.Build(kind, other, example.Options{AuthToken: exToken})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,8 +96,8 @@ func TestExampleIsReproducible(t *testing.T) {
 	}
 	// Every request of the call has its own idempotency token.
 	seen := map[string]string{}
-	for _, kind := range simulate.ExampleKindNames() {
-		req, _ := exampleOf(t, "2010-04-01", kind, simulate.ExampleOptions{})
+	for _, kind := range example.KindNames() {
+		req, _ := exampleOf(t, "2010-04-01", kind, example.Options{})
 		tok := req.Headers.Value("I-Twilio-Idempotency-Token")
 		if prev, ok := seen[tok]; ok {
 			t.Errorf("%s and %s share the idempotency token %s", prev, kind, tok)
@@ -104,16 +108,16 @@ func TestExampleIsReproducible(t *testing.T) {
 
 func TestExampleStatusCallbackClock(t *testing.T) {
 	t.Parallel()
-	req, _ := exampleOf(t, "2010-04-01", "status-callback", simulate.ExampleOptions{})
+	req, _ := exampleOf(t, "2010-04-01", "status-callback", example.Options{})
 	if got, want := req.Params.Value("Timestamp"), "Thu, 12 Feb 2026 11:48:25 +0000"; got != want {
 		t.Errorf("Timestamp = %q, want the fixed clock %q", got, want)
 	}
 	now := time.Date(2027, 3, 4, 5, 6, 7, 0, time.FixedZone("X", 3600))
-	req, _ = exampleOf(t, "2010-04-01", "status-callback", simulate.ExampleOptions{Now: now})
+	req, _ = exampleOf(t, "2010-04-01", "status-callback", example.Options{Now: now})
 	if got, want := req.Params.Value("Timestamp"), "Thu, 04 Mar 2027 04:06:07 +0000"; got != want {
 		t.Errorf("Timestamp = %q, want %q (UTC)", got, want)
 	}
-	completed, _ := exampleOf(t, "2010-04-01", "completed", simulate.ExampleOptions{})
+	completed, _ := exampleOf(t, "2010-04-01", "completed", example.Options{})
 	if a, b := completed.Params.Value("CallDuration"), req.Params.Value("CallDuration"); a == "" || a != b {
 		t.Errorf("CallDuration: completed %q, status callback %q; want the same", a, b)
 	}
@@ -141,7 +145,7 @@ func TestExampleKinds(t *testing.T) {
 	}
 	for name, fields := range want {
 		api, kind, _ := strings.Cut(name, "/")
-		req, _ := exampleOf(t, api, kind, simulate.ExampleOptions{})
+		req, _ := exampleOf(t, api, kind, example.Options{})
 		for k, v := range fields {
 			got, ok := req.Params.Get(k)
 			if !ok || (v != "*" && got != v) {
@@ -149,7 +153,7 @@ func TestExampleKinds(t *testing.T) {
 			}
 		}
 	}
-	req, _ := exampleOf(t, "2010-04-01", "gather", simulate.ExampleOptions{Speech: "sales please"})
+	req, _ := exampleOf(t, "2010-04-01", "gather", example.Options{Speech: "sales please"})
 	if req.Params.Value("SpeechResult") != "sales please" || req.Params.Value("Confidence") == "" {
 		t.Errorf("speech gather: %v", req.Params)
 	}
@@ -160,12 +164,12 @@ func TestExampleKinds(t *testing.T) {
 
 func TestExampleParamOverridesWin(t *testing.T) {
 	t.Parallel()
-	call, err := simulate.ExampleCall("gather", simulate.CallSpec{APIVersion: "2010-04-01", Seed: 1,
-		Params: simulate.Params{{Key: "Digits", Value: "9"}, {Key: "Custom", Value: "x y"}}})
+	call, err := example.Call("gather", contract.CallSpec{APIVersion: "2010-04-01", Seed: 1,
+		Params: contract.Params{{Key: "Digits", Value: "9"}, {Key: "Custom", Value: "x y"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := simulate.Example("gather", call, simulate.ExampleOptions{})
+	req, err := example.Build("gather", call, example.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,22 +180,22 @@ func TestExampleParamOverridesWin(t *testing.T) {
 
 func TestExampleBadInput(t *testing.T) {
 	t.Parallel()
-	call, _ := simulate.ExampleCall("inbound", simulate.CallSpec{})
-	var ie *simulate.InputError
-	if _, err := simulate.ExampleCall("hangup", simulate.CallSpec{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "allowed: inbound, outbound") {
+	call, _ := example.Call("inbound", contract.CallSpec{})
+	var ie *contract.InputError
+	if _, err := example.Call("hangup", contract.CallSpec{}); !errors.As(err, &ie) || !strings.Contains(err.Error(), "allowed: inbound, outbound") {
 		t.Errorf("unknown kind: %v", err)
 	}
-	if _, err := simulate.Example("outbound", call, simulate.ExampleOptions{}); !errors.As(err, &ie) {
+	if _, err := example.Build("outbound", call, example.Options{}); !errors.As(err, &ie) {
 		t.Errorf("outbound example of an inbound call: %v", err)
 	}
-	if _, err := simulate.Example("inbound", call, simulate.ExampleOptions{URL: "ftp://x/y"}); !errors.As(err, &ie) || ie.Field != "url" {
+	if _, err := example.Build("inbound", call, example.Options{URL: "ftp://x/y"}); !errors.As(err, &ie) || ie.Field != "url" {
 		t.Errorf("bad URL: %v", err)
 	}
-	if _, err := simulate.Example("inbound", call, simulate.ExampleOptions{Method: "PUT"}); !errors.As(err, &ie) || ie.Field != "method" {
+	if _, err := example.Build("inbound", call, example.Options{Method: "PUT"}); !errors.As(err, &ie) || ie.Field != "method" {
 		t.Errorf("bad method: %v", err)
 	}
-	req, _ := simulate.Example("inbound", call, simulate.ExampleOptions{})
-	if err := simulate.FormatExample(io.Discard, req, "xml", call.Profile, "inbound"); !errors.As(err, &ie) || ie.Field != "format" {
+	req, _ := example.Build("inbound", call, example.Options{})
+	if err := example.Format(io.Discard, req, "xml", call.Profile, "inbound"); !errors.As(err, &ie) || ie.Field != "format" {
 		t.Errorf("bad format: %v", err)
 	}
 }
@@ -200,17 +204,17 @@ func TestExampleBadInput(t *testing.T) {
 // does the form body.
 func TestExampleQueryRoundTrip(t *testing.T) {
 	t.Parallel()
-	for _, api := range simulate.ProfileNames() {
-		for _, kind := range simulate.ExampleKindNames() {
+	for _, api := range contract.ProfileNames() {
+		for _, kind := range example.KindNames() {
 			for _, base := range []string{"", "https://example.com/app/voice.php?tenant=a%20b&x=1"} {
 				for _, method := range []string{"GET", "POST"} {
-					req, call := exampleOf(t, api, kind, simulate.ExampleOptions{URL: base, Method: method, AuthToken: exToken})
+					req, call := exampleOf(t, api, kind, example.Options{URL: base, Method: method, AuthToken: exToken})
 					out := strings.TrimSuffix(string(formatted(t, req, "query", call, kind)), "\n")
 					u, err := url.Parse(out)
 					if err != nil {
 						t.Fatal(err)
 					}
-					got, err := simulate.ParseParams(u.RawQuery)
+					got, err := contract.ParseParams(u.RawQuery)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -221,7 +225,7 @@ func TestExampleQueryRoundTrip(t *testing.T) {
 						t.Errorf("%s %s %s query does not round-trip (-want +got):\n%s", api, kind, method, d)
 					}
 					form := strings.TrimSuffix(string(formatted(t, req, "form", call, kind)), "\n")
-					if got, _ := simulate.ParseParams(form); cmp.Diff(req.Params, got) != "" {
+					if got, _ := contract.ParseParams(form); cmp.Diff(req.Params, got) != "" {
 						t.Errorf("%s %s %s: form body does not round-trip", api, kind, method)
 					}
 				}
@@ -239,7 +243,7 @@ type validatingApp struct {
 
 type seenRequest struct {
 	url    string
-	params simulate.Params
+	params contract.Params
 	valid  bool
 }
 
@@ -250,15 +254,15 @@ func (a *validatingApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		scheme = "https"
 	}
 	full := scheme + "://" + r.Host + r.URL.RequestURI()
-	var signed, params simulate.Params
+	var signed, params contract.Params
 	if r.Method == http.MethodPost {
-		signed, _ = simulate.ParseParams(string(body))
+		signed, _ = contract.ParseParams(string(body))
 		params = signed
 	} else {
-		params, _ = simulate.ParseParams(r.URL.RawQuery)
+		params, _ = contract.ParseParams(r.URL.RawQuery)
 	}
 	s := seenRequest{url: full, params: params,
-		valid: simulate.ValidateSignature(exToken, full, signed, r.Header.Get(simulate.SignatureHeader), body) &&
+		valid: signature.Validate(exToken, full, signed, r.Header.Get(signature.Header), body) &&
 			r.Header.Get("I-Twilio-Idempotency-Token") != ""}
 	a.mu.Lock()
 	a.seen = append(a.seen, s)
@@ -328,15 +332,15 @@ func TestExamplesValidateAgainstApp(t *testing.T) {
 	app := &validatingApp{}
 	srv := httptest.NewServer(app)
 	defer srv.Close()
-	for _, api := range simulate.ProfileNames() {
-		for _, kind := range simulate.ExampleKindNames() {
+	for _, api := range contract.ProfileNames() {
+		for _, kind := range example.KindNames() {
 			for _, method := range []string{"POST", "GET"} {
 				name := api + "/" + kind + "/" + method
-				req, call := exampleOf(t, api, kind, simulate.ExampleOptions{
+				req, call := exampleOf(t, api, kind, example.Options{
 					URL: srv.URL + "/voice/it's?tenant=a%20b", Method: method, AuthToken: exToken})
 				want := req.Params
 				if method == "GET" {
-					want = append(simulate.Params{{Key: "tenant", Value: "a b"}}, want...)
+					want = append(contract.Params{{Key: "tenant", Value: "a b"}}, want...)
 				}
 				t.Run(name+"/http", func(t *testing.T) {
 					conn, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -375,12 +379,12 @@ func TestGoldenExamplesValidate(t *testing.T) {
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
-	for _, api := range simulate.ProfileNames() {
-		for _, kind := range simulate.ExampleKindNames() {
-			dir := filepath.Join("..", "testdata", "example", api)
+	for _, api := range contract.ProfileNames() {
+		for _, kind := range example.KindNames() {
+			dir := filepath.Join("..", "..", "testdata", "example", api)
 			raw, err := os.ReadFile(filepath.Join(dir, kind+".http"))
 			if err != nil {
-				t.Fatalf("%v (run go test ./simulate -run TestExampleGolden -update)", err)
+				t.Fatalf("%v (run go test ./simulate/example -run TestExampleGolden -update)", err)
 			}
 			t.Run(api+"/"+kind+".http", func(t *testing.T) {
 				conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
@@ -412,14 +416,14 @@ func TestGoldenExamplesValidate(t *testing.T) {
 // Every field of every example has a meaning, from the one table.
 func TestEveryExampleFieldHasAMeaning(t *testing.T) {
 	t.Parallel()
-	for _, api := range simulate.ProfileNames() {
-		p, _ := simulate.LookupProfile(api)
-		for _, kind := range simulate.ExampleKindNames() {
-			docs, err := simulate.FieldDocs(simulate.CallSpec{APIVersion: api, Seed: simulate.DefaultExampleSeed}, kind, simulate.ExampleOptions{})
+	for _, api := range contract.ProfileNames() {
+		p, _ := contract.LookupProfile(api)
+		for _, kind := range example.KindNames() {
+			docs, err := example.FieldDocs(contract.CallSpec{APIVersion: api, Seed: example.DefaultSeed}, kind, example.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			req, _ := exampleOf(t, api, kind, simulate.ExampleOptions{})
+			req, _ := exampleOf(t, api, kind, example.Options{})
 			if len(docs) < len(req.Params) {
 				t.Errorf("%s %s: %d docs for %d fields", api, kind, len(docs), len(req.Params))
 			}
@@ -429,7 +433,7 @@ func TestEveryExampleFieldHasAMeaning(t *testing.T) {
 				}
 			}
 		}
-		all, err := simulate.FieldDocs(simulate.CallSpec{APIVersion: api, Seed: simulate.DefaultExampleSeed}, "", simulate.ExampleOptions{})
+		all, err := example.FieldDocs(contract.CallSpec{APIVersion: api, Seed: example.DefaultSeed}, "", example.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -445,16 +449,16 @@ func TestEveryExampleFieldHasAMeaning(t *testing.T) {
 			for _, name := range []string{"Digits", "FinishedOnKey", "SpeechResult", "Confidence", "RecordingUrl", "RecordingDuration",
 				"RecordingSid", "DialCallStatus", "DialCallSid", "DialCallDuration", "DialBridged", "CallDuration", "Duration",
 				"SipResponseCode", "Timestamp", "CallbackSource", "SequenceNumber", "ErrorCode", "ErrorUrl"} {
-				if simulate.FieldMeaning(p, name) == "" {
+				if contract.FieldMeaning(p, name) == "" {
 					t.Errorf("%s: FieldMeaning(%s) is empty", api, name)
 				}
 			}
 		}
 	}
-	if got := simulate.FieldMeaning(simulate.Legacy, "Duration"); !strings.Contains(got, "recording") {
+	if got := contract.FieldMeaning(contract.Legacy(), "Duration"); !strings.Contains(got, "recording") {
 		t.Errorf("legacy Duration = %q, want the recording's length", got)
 	}
-	if got := simulate.FieldMeaning(simulate.V20100401, "Duration"); !strings.Contains(got, "Billed minutes") {
+	if got := contract.FieldMeaning(contract.V20100401(), "Duration"); !strings.Contains(got, "Billed minutes") {
 		t.Errorf("2010-04-01 Duration = %q, want billed minutes", got)
 	}
 }

@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import (
 	"fmt"
@@ -96,4 +96,16 @@ func (p Params) Merge(extra Params) Params {
 		p = p.Set(kv.Key, kv.Value)
 	}
 	return p
+}
+
+func sipCode(status string) string {
+	switch status {
+	case "busy":
+		return "486"
+	case "no-answer":
+		return "487"
+	case "failed":
+		return "404"
+	}
+	return "200"
 }

@@ -1,4 +1,4 @@
-package simulate
+package signature
 
 import (
 	"crypto/hmac"
@@ -12,16 +12,18 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // SignatureHeader is the header Twilio puts its request signature in.
-const SignatureHeader = "X-Twilio-Signature"
+const Header = "X-Twilio-Signature"
 
 // StringToSign is the exact text Twilio feeds to HMAC-SHA1: the URL followed by
 // every POST field name and value, sorted by name byte-wise; repeated fields
 // contribute each distinct value in sorted order, as the official libraries
 // do. GET requests pass nil params.
-func StringToSign(rawURL string, params Params) string {
+func StringToSign(rawURL string, params contract.Params) string {
 	buf := signBufs.Get().(*signBuf)
 	defer signBufs.Put(buf)
 	buf.fill(rawURL, params)
@@ -29,12 +31,12 @@ func StringToSign(rawURL string, params Params) string {
 }
 
 // Signature computes X-Twilio-Signature for the URL string exactly as given.
-func Signature(authToken, rawURL string, params Params) string {
-	return sign(hmac.New(sha1.New, []byte(authToken)), rawURL, params)
+func Compute(authToken, rawURL string, params contract.Params) string {
+	return SignWith(hmac.New(sha1.New, []byte(authToken)), rawURL, params)
 }
 
 // sign writes the string to sign into mac (fresh or Reset) and encodes the sum.
-func sign(mac hash.Hash, rawURL string, params Params) string {
+func SignWith(mac hash.Hash, rawURL string, params contract.Params) string {
 	buf := signBufs.Get().(*signBuf)
 	defer signBufs.Put(buf)
 	buf.fill(rawURL, params)
@@ -54,7 +56,7 @@ type signBuf struct {
 var signBufs = sync.Pool{New: func() any { return new(signBuf) }}
 
 // fill sets text to the string to sign.
-func (b *signBuf) fill(rawURL string, params Params) {
+func (b *signBuf) fill(rawURL string, params contract.Params) {
 	b.order = sortedOrder(b.order[:0], params)
 	b.text = append(b.text[:0], rawURL...)
 	for i, j := range b.order {
@@ -67,7 +69,7 @@ func (b *signBuf) fill(rawURL string, params Params) {
 	}
 }
 
-func compareParams(a, b Param) int {
+func compareParams(a, b contract.Param) int {
 	if c := strings.Compare(a.Key, b.Key); c != 0 {
 		return c
 	}
@@ -80,7 +82,7 @@ func compareParams(a, b Param) int {
 var lastOrder sync.Map // int → []int
 
 // sortedOrder appends to order the indices of params in sorted order.
-func sortedOrder(order []int, params Params) []int {
+func sortedOrder(order []int, params contract.Params) []int {
 	if cached, ok := lastOrder.Load(len(params)); ok {
 		perm := cached.([]int)
 		sorted := true
@@ -106,17 +108,17 @@ func SigningURL(raw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return signingForm(u), nil
+	return SigningForm(u), nil
 }
 
 // needsSigningForm reports whether the signed form of u differs from u.String().
-func needsSigningForm(u *url.URL) bool {
+func NeedsSigningForm(u *url.URL) bool {
 	return u.Fragment != "" || u.RawFragment != "" || u.User != nil || strings.EqualFold(u.Scheme, "https") && u.Port() != ""
 }
 
 // signingForm is SigningURL for a parsed URL (left unchanged).
-func signingForm(u *url.URL) string {
-	if !needsSigningForm(u) {
+func SigningForm(u *url.URL) string {
+	if !NeedsSigningForm(u) {
 		return u.String()
 	}
 	c := *u
@@ -141,7 +143,7 @@ func hostOnly(hostport string) string {
 // ValidateSignature checks a signature the way Twilio's official libraries do:
 // it accepts the URL with its port removed and with the scheme's default port
 // added, and for a JSON body the bodySHA256 query parameter must match.
-func ValidateSignature(authToken, rawURL string, params Params, signature string, body []byte) bool {
+func Validate(authToken, rawURL string, params contract.Params, signature string, body []byte) bool {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return false
@@ -165,7 +167,7 @@ func ValidateSignature(authToken, rawURL string, params Params, signature string
 		withPort.Host = net.JoinHostPort(strings.Trim(u.Hostname(), "[]"), port)
 	}
 	for _, candidate := range []string{withoutPort.String(), withPort.String()} {
-		if hmac.Equal([]byte(Signature(authToken, candidate, params)), []byte(signature)) {
+		if hmac.Equal([]byte(Compute(authToken, candidate, params)), []byte(signature)) {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ type Overrides struct {
 // read and total timeouts mean the per-request cap (15 s, or --timeout).
 func DefaultOverrides() Overrides {
 	return Overrides{
-		ConnectTimeout: defaultConnectTimeout,
+		ConnectTimeout: DefaultConnectTimeout,
 		RetryCount:     1,
 		RetryPolicy:    defaultRetryPolicy[:1:1], // shared, read-only: ParseOverrides replaces it
 	}
@@ -31,7 +31,7 @@ func DefaultOverrides() Overrides {
 
 var defaultRetryPolicy = []string{"ct"}
 
-const defaultConnectTimeout = 5 * time.Second
+const DefaultConnectTimeout = 5 * time.Second
 
 var retryPolicies = []string{"4xx", "5xx", "ct", "rt", "all"}
 
@@ -87,6 +87,22 @@ func ParseOverrides(fragment string) (Overrides, error) {
 }
 
 // retries reports whether a failure of the given class ("4xx", "5xx", "ct", "rt") is retried.
-func (o Overrides) retries(class string) bool {
+func (o Overrides) Retries(class string) bool {
 	return slices.Contains(o.RetryPolicy, "all") || slices.Contains(o.RetryPolicy, class)
+}
+
+func (o Overrides) Capped(limit time.Duration) Overrides {
+	if limit <= 0 {
+		return o
+	}
+	capAt := func(d time.Duration) time.Duration {
+		if d == 0 {
+			return limit
+		}
+		return min(d, limit)
+	}
+	o.ConnectTimeout = capAt(o.ConnectTimeout)
+	o.ReadTimeout = capAt(o.ReadTimeout)
+	o.TotalTimeout = capAt(o.TotalTimeout)
+	return o
 }

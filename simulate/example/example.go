@@ -1,4 +1,4 @@
-package simulate
+package example
 
 import (
 	"bytes"
@@ -11,18 +11,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/report"
+	"github.com/callsim/callsim/simulate/webhook"
 	"go.yaml.in/yaml/v3"
 )
 
 // ExampleKind is one request `callsim example` can show.
-type ExampleKind struct {
+type Kind struct {
 	Name        string // as typed on the command line
 	Request     string // Request.Kind, as the engine names it
 	Description string // one line, for help and the markdown format
 }
 
-// ExampleKinds are the example requests, in the order a call makes them.
-var ExampleKinds = []ExampleKind{
+// Kinds lists the example requests, in the order a call makes them.
+func Kinds() []Kind { return slices.Clone(kinds) }
+
+var kinds = []Kind{
 	{"inbound", "initial", "the first request of an inbound call: someone phoned your Twilio number"},
 	{"outbound", "initial", "the first request of an outbound call your app placed through the REST API"},
 	{"completed", "end", "the end-of-call request: the voice URL again with CallStatus=completed"},
@@ -33,41 +38,45 @@ var ExampleKinds = []ExampleKind{
 }
 
 // ExampleKindNames lists the example kinds in order.
-func ExampleKindNames() []string {
-	names := make([]string, len(ExampleKinds))
-	for i, k := range ExampleKinds {
+func KindNames() []string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
 		names[i] = k.Name
 	}
 	return names
 }
 
 // LookupExampleKind finds an example kind by name.
-func LookupExampleKind(name string) (ExampleKind, error) {
-	for _, k := range ExampleKinds {
+func LookupKind(name string) (Kind, error) {
+	for _, k := range kinds {
 		if k.Name == name {
 			return k, nil
 		}
 	}
-	return ExampleKind{}, &InputError{Value: name, Msg: fmt.Sprintf("unknown request kind %q (allowed: %s)", name, strings.Join(ExampleKindNames(), ", "))}
+	return Kind{}, &contract.InputError{Value: name, Msg: fmt.Sprintf("unknown request kind %q (allowed: %s)", name, strings.Join(KindNames(), ", "))}
 }
 
-// ExampleFormats are the formats FormatExample writes.
-var ExampleFormats = []string{"query", "form", "curl", "http", "json", "yaml", "table", "markdown"}
+var formats = []string{"query", "form", "curl", "http", "json", "yaml", "table", "markdown"}
+
+// Formats lists the formats Format writes.
+func Formats() []string { return slices.Clone(formats) }
 
 // DefaultExampleSeed makes examples reproducible: the same seed gives the
 // same SIDs, numbers and tokens on every run and machine, so docs built from
 // them do not churn.
-const DefaultExampleSeed uint64 = 20100401
+const DefaultSeed uint64 = 20100401
 
-// ExampleTime is the clock of reproducible examples: the status callback's
+// Time is the clock of reproducible examples: the status callback's
 // Timestamp.
-var ExampleTime = time.Date(2026, time.February, 12, 11, 48, 25, 0, time.UTC)
+func Time() time.Time { return exampleTime }
+
+var exampleTime = time.Date(2026, time.February, 12, 11, 48, 25, 0, time.UTC)
 
 // streamExample is the first seed stream of example values, one per kind.
 const streamExample = 0x6578616d706c65
 
 // DefaultExampleURL is the URL an example request goes to when none is given.
-func DefaultExampleURL(kind string) string {
+func DefaultURL(kind string) string {
 	switch kind {
 	case "gather", "record", "dial":
 		return "https://example.com/voice/" + kind
@@ -78,7 +87,7 @@ func DefaultExampleURL(kind string) string {
 }
 
 // ExampleOptions say where an example request goes and how it is signed.
-type ExampleOptions struct {
+type Options struct {
 	URL       string    // the voice URL, action URL or status callback; "" = DefaultExampleURL
 	Method    string    // GET or POST (default)
 	AuthToken string    // signs the request when set
@@ -88,48 +97,48 @@ type ExampleOptions struct {
 
 // ExampleCall makes the call an example kind belongs to: outbound for
 // "outbound", inbound for every other kind.
-func ExampleCall(kind string, spec CallSpec) (*Call, error) {
-	if _, err := LookupExampleKind(kind); err != nil {
+func Call(kind string, spec contract.CallSpec) (*contract.Call, error) {
+	if _, err := LookupKind(kind); err != nil {
 		return nil, err
 	}
-	spec.Direction = Inbound
+	spec.Direction = contract.Inbound
 	if kind == "outbound" {
-		spec.Direction = Outbound
+		spec.Direction = contract.Outbound
 	}
-	return NewCall(spec)
+	return contract.NewCall(spec)
 }
 
 // Example builds the request of that kind Twilio would send during call,
 // with values drawn from the call's seed, signed when opt.AuthToken is set.
 // --param overrides (call.Overrides) win over every generated field.
-func Example(kind string, call *Call, opt ExampleOptions) (*Request, error) {
-	k, err := LookupExampleKind(kind)
+func Build(kind string, call *contract.Call, opt Options) (*webhook.Request, error) {
+	k, err := LookupKind(kind)
 	if err != nil {
 		return nil, err
 	}
-	if (kind == "inbound" && call.Direction != Inbound) || (kind == "outbound" && call.Direction != Outbound) {
-		return nil, &InputError{Value: kind, Msg: fmt.Sprintf("a %s example needs a %s call", kind, kind)}
+	if (kind == "inbound" && call.Direction != contract.Inbound) || (kind == "outbound" && call.Direction != contract.Outbound) {
+		return nil, &contract.InputError{Value: kind, Msg: fmt.Sprintf("a %s example needs a %s call", kind, kind)}
 	}
 	if opt.URL == "" {
-		opt.URL = DefaultExampleURL(kind)
+		opt.URL = DefaultURL(kind)
 	}
-	if _, err := parseHTTPURL(opt.URL); err != nil {
-		return nil, &InputError{Field: "url", Value: opt.URL, Msg: err.Error()}
+	if _, err := webhook.ParseHTTPURL(opt.URL); err != nil {
+		return nil, &contract.InputError{Field: "url", Value: opt.URL, Msg: err.Error()}
 	}
 	if m := strings.ToUpper(opt.Method); m != "" && m != http.MethodGet && m != http.MethodPost {
-		return nil, inputErr("method", opt.Method, "must be GET or POST")
+		return nil, contract.NewInputError("method", opt.Method, "must be GET or POST")
 	}
 	now := opt.Now
 	if now.IsZero() {
-		now = ExampleTime
+		now = exampleTime
 	}
 	p := call.Profile
 	// The call's length is shared by every kind (completed and
 	// status-callback agree); the rest is drawn per kind so no two
 	// requests share a token or SID.
-	seconds := 20 + call.runRand().IntN(160)
-	r := newRand(call.Seed, streamExample+uint64(slices.Index(ExampleKinds, k)))
-	var params Params
+	seconds := 20 + call.RunRand().IntN(160)
+	r := contract.NewRandStream(call.Seed, streamExample+uint64(slices.Index(kinds, k)))
+	var params contract.Params
 	switch kind {
 	case "inbound", "outbound":
 		params = call.Params(call.FirstStatus(), true)
@@ -142,29 +151,29 @@ func Example(kind string, call *Call, opt ExampleOptions) (*Request, error) {
 	case "gather":
 		params = call.Params("in-progress", false)
 		if opt.Speech != "" {
-			params = params.Merge(GatherSpeechFields(opt.Speech, float64(80+r.IntN(20))/100))
+			params = params.Merge(contract.GatherSpeechFields(opt.Speech, float64(80+r.IntN(20))/100))
 		} else {
-			params = params.Merge(GatherDigitsFields(p, fmt.Sprintf("%04d", r.IntN(10000)), "#"))
+			params = params.Merge(contract.GatherDigitsFields(p, fmt.Sprintf("%04d", r.IntN(10000)), "#"))
 		}
 	case "record":
 		params = call.Params("in-progress", false).
-			Merge(RecordFields(p, call.AccountSid, NewSID("RE", r), 3+r.IntN(40), "#"))
+			Merge(contract.RecordFields(p, call.AccountSid, contract.NewSID("RE", r), 3+r.IntN(40), "#"))
 	case "dial":
 		params = call.Params("in-progress", false).
-			Merge(DialFields(p, "completed", NewSID("CA", r), 20+r.IntN(100)))
+			Merge(contract.DialFields(p, "completed", contract.NewSID("CA", r), 20+r.IntN(100)))
 	case "status-callback":
-		at := now.UTC().Format(TimestampFormat)
+		at := now.UTC().Format(contract.TimestampFormat)
 		params = call.Params("completed", false).
-			Merge(StatusCallbackFields(p, "completed", "completed", seconds, true, 0, at))
+			Merge(contract.StatusCallbackFields(p, "completed", "completed", seconds, true, 0, at))
 	}
 	params = params.Merge(call.Overrides)
-	signer := &Signer{AuthToken: opt.AuthToken}
-	return signer.Build(k.Request, Target{URL: opt.URL, Method: opt.Method}, params, r)
+	signer := &webhook.Sender{AuthToken: opt.AuthToken}
+	return signer.Build(k.Request, webhook.Target{URL: opt.URL, Method: opt.Method}, params, r)
 }
 
 // ExampleQueryURL is the example as a GET URL: the URL with every field in
 // its query string (for a POST request, the URL it would be as a GET).
-func ExampleQueryURL(req *Request) string {
+func QueryURL(req *webhook.Request) string {
 	if req.Method == http.MethodGet || len(req.Params) == 0 {
 		return req.URL
 	}
@@ -172,13 +181,13 @@ func ExampleQueryURL(req *Request) string {
 	if err != nil {
 		return req.URL
 	}
-	appendQuery(u, req.Params)
+	contract.AppendQuery(u, req.Params)
 	return u.String()
 }
 
 // ExampleHTTP is the request as raw HTTP/1.1 with lines ending in eol
 // ("\r\n" on the wire).
-func ExampleHTTP(req *Request, eol string) string {
+func HTTP(req *webhook.Request, eol string) string {
 	u, err := url.Parse(req.URL)
 	target, host := req.URL, ""
 	if err == nil {
@@ -204,19 +213,19 @@ func ExampleHTTP(req *Request, eol string) string {
 // FormatExample writes an example request in one of ExampleFormats. p and
 // kind (an ExampleKinds name) give the field meanings and the description in
 // the markdown and table formats.
-func FormatExample(w io.Writer, req *Request, format string, p *Profile, kind string) error {
+func Format(w io.Writer, req *webhook.Request, format string, p *contract.Profile, kind string) error {
 	var b bytes.Buffer
 	switch format {
 	case "query":
-		b.WriteString(ExampleQueryURL(req) + "\n")
+		b.WriteString(QueryURL(req) + "\n")
 	case "form":
 		b.WriteString(req.Params.Encode() + "\n")
 	case "curl":
 		b.WriteString(req.Curl() + "\n")
 	case "http":
-		b.WriteString(ExampleHTTP(req, "\r\n"))
+		b.WriteString(HTTP(req, "\r\n"))
 	case "json":
-		return WriteJSON(w, req)
+		return report.WriteJSON(w, req)
 	case "yaml":
 		if err := writeExampleYAML(&b, req); err != nil {
 			return err
@@ -226,34 +235,34 @@ func FormatExample(w io.Writer, req *Request, format string, p *Profile, kind st
 	case "markdown":
 		writeExampleMarkdown(&b, req, p, kind)
 	default:
-		return &InputError{Field: "format", Value: format, Msg: fmt.Sprintf("unknown format %q (allowed: %s)", format, strings.Join(ExampleFormats, ", "))}
+		return &contract.InputError{Field: "format", Value: format, Msg: fmt.Sprintf("unknown format %q (allowed: %s)", format, strings.Join(formats, ", "))}
 	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-func writeExampleTable(b *bytes.Buffer, req *Request) {
+func writeExampleTable(b *bytes.Buffer, req *webhook.Request) {
 	var s strings.Builder
-	pal := newPalette(false)
+	pal := report.NewPalette(false)
 	fmt.Fprintf(&s, "%s %s\n", req.Method, req.URL)
-	writeTable(&s, req.Params, pal, "  ")
+	report.WriteTable(&s, req.Params, pal, "  ")
 	s.WriteString("headers:\n")
-	writeTable(&s, req.Headers, pal, "  ")
+	report.WriteTable(&s, req.Headers, pal, "  ")
 	b.WriteString(s.String())
 }
 
-func writeExampleMarkdown(b *bytes.Buffer, req *Request, p *Profile, kind string) {
+func writeExampleMarkdown(b *bytes.Buffer, req *webhook.Request, p *contract.Profile, kind string) {
 	desc := kind
-	if k, err := LookupExampleKind(kind); err == nil {
+	if k, err := LookupKind(kind); err == nil {
 		desc = k.Description
 	}
 	fmt.Fprintf(b, "Example: %s (API version %s, %s).\n\n", desc, p.Name, req.Method)
 	b.WriteString("```http\n")
-	b.WriteString(ExampleHTTP(req, "\n"))
+	b.WriteString(HTTP(req, "\n"))
 	b.WriteString("```\n\n")
 	b.WriteString("| Field | Example | Meaning |\n|---|---|---|\n")
 	for _, kv := range req.Params {
-		meaning := fieldMeaning(p, kind, kv.Key)
+		meaning := contract.KindFieldMeaning(p, kind, kv.Key)
 		if meaning == "" {
 			meaning = "Added with --param."
 		}
@@ -280,9 +289,9 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-func writeExampleYAML(b *bytes.Buffer, req *Request) error {
+func writeExampleYAML(b *bytes.Buffer, req *webhook.Request) error {
 	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
-	mapping := func(p Params) *yaml.Node {
+	mapping := func(p contract.Params) *yaml.Node {
 		n := &yaml.Node{Kind: yaml.MappingNode}
 		for _, kv := range p {
 			n.Content = append(n.Content, str(kv.Key), str(kv.Value))

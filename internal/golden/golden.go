@@ -1,4 +1,5 @@
-package simulate_test
+// Package golden compares test output with files under testdata/, or rewrites them with -update.
+package golden
 
 import (
 	"flag"
@@ -9,12 +10,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// The flag is registered in every test binary that imports this package,
+// so `go test ./pkg -update` works wherever golden files are checked.
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
-// golden compares got with testdata/<name>, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// Check compares got with the file at path, or rewrites it with -update.
+func Check(t testing.TB, path string, got []byte) {
 	t.Helper()
-	path := filepath.Join("..", "testdata", name)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -29,6 +31,6 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", name, d)
+		t.Errorf("%s differs (-want +got):\n%s", path, d)
 	}
 }

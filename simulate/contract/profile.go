@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import (
 	"fmt"
@@ -57,8 +57,8 @@ func concat(parts ...[]Field) []Field {
 	return out
 }
 
-// Legacy is the seed's API: CallGuid/AccountGuid, 10-digit NANP numbers.
-var Legacy = &Profile{
+// legacy is the seed's API: CallGuid/AccountGuid, 10-digit NANP numbers.
+var legacy = &Profile{
 	Name:        "legacy",
 	Description: "Twilio's first API, as in the original spec: CallGuid, AccountGuid, 10-digit numbers, DialStatus on the first request",
 	Fields: concat([]Field{
@@ -75,8 +75,8 @@ var Legacy = &Profile{
 	OutboundDirection:  "outbound",
 }
 
-// V20100401 is today's Twilio voice webhook (API version 2010-04-01).
-var V20100401 = &Profile{
+// v20100401 is today's Twilio voice webhook (API version 2010-04-01).
+var v20100401 = &Profile{
 	Name:        "2010-04-01",
 	Description: "Today's Twilio: CallSid, AccountSid, From/To, E.164 numbers, Direction, From*/To* and Caller*/Called* geo",
 	Fields: concat([]Field{
@@ -107,13 +107,20 @@ var V20100401 = &Profile{
 	OutboundDirection: "outbound-api",
 }
 
-// Profiles lists every API version callsim speaks, by name.
-var Profiles = map[string]*Profile{Legacy.Name: Legacy, V20100401.Name: V20100401}
+// profiles lists every API version callsim speaks, by name.
+var profiles = map[string]*Profile{legacy.Name: legacy, v20100401.Name: v20100401}
+
+// Legacy is the seed's API: CallGuid/AccountGuid, 10-digit NANP numbers.
+// Profiles are shared and read-only: callers must not modify them.
+func Legacy() *Profile { return legacy }
+
+// V20100401 is Twilio's 2010-04-01 API (shared and read-only, like Legacy).
+func V20100401() *Profile { return v20100401 }
 
 // ProfileNames lists the profile names, sorted.
 func ProfileNames() []string {
-	names := make([]string, 0, len(Profiles))
-	for n := range Profiles {
+	names := make([]string, 0, len(profiles))
+	for n := range profiles {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -123,9 +130,9 @@ func ProfileNames() []string {
 // LookupProfile finds a profile by name ("" means legacy).
 func LookupProfile(name string) (*Profile, error) {
 	if name == "" {
-		return Legacy, nil
+		return Legacy(), nil
 	}
-	if p, ok := Profiles[name]; ok {
+	if p, ok := profiles[name]; ok {
 		return p, nil
 	}
 	return nil, fmt.Errorf("unknown API version %q (allowed: %s)", name, strings.Join(ProfileNames(), ", "))

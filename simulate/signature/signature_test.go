@@ -1,45 +1,49 @@
-package simulate
+package signature
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/callsim/callsim/simulate/contract"
+)
 
 // Published vectors from Twilio's official libraries, as collected in
 // shared/reference/twilio-voice.md §6.
 func TestSignatureVectors(t *testing.T) {
 	t.Parallel()
-	p := Params{
-		{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675309"}, {"Digits", "1234"},
-		{"From", "+14158675309"}, {"To", "+18005551212"},
+	p := contract.Params{
+		{Key: "CallSid", Value: "CA1234567890ABCDE"}, {Key: "Caller", Value: "+14158675309"}, {Key: "Digits", Value: "1234"},
+		{Key: "From", Value: "+14158675309"}, {Key: "To", Value: "+18005551212"},
 	}
-	with := func(extra ...Param) Params { return append(p.Clone(), extra...) }
+	with := func(extra ...contract.Param) contract.Params { return append(p.Clone(), extra...) }
 	const u1 = "https://mycompany.com/myapp.php?foo=1&bar=2"
 	const hash = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
 	tests := []struct {
 		name   string
 		url    string
-		params Params
+		params contract.Params
 		want   string
 	}{
 		{"1 https", u1, p, "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
 		{"2 https:443", "https://mycompany.com:443/myapp.php?foo=1&bar=2", p, "kvajT1Ptam85bY51eRf/AJRuM3w="},
 		{"3 http:80", "http://mycompany.com:80/myapp.php?foo=1&bar=2", p, "0ZXoZLH/DfblKGATFgpif+LLRf4="},
 		{"4 http:1234", "http://mycompany.com:1234/myapp.php?foo=1&bar=2", p, "Zmvh+3yNM1Phv2jhDCwEM3q5ebU="},
-		{"5 reason fields", u1, with(Param{"ReasonConferenceEnded", "test"}, Param{"Reason", "Participant"}), "vOEb5UThFn24KEfnOFLQY2AE5FY="},
-		{"6 http reason fields", "http://mycompany.com/myapp.php?foo=1&bar=2", with(Param{"ReasonConferenceEnded", "test"}, Param{"Reason", "Participant"}), "n2xBNyzSW7rfYStDtOFiFMv7qNo="},
-		{"7 repeated keys", u1, Params{{"Sid", "CA123"}, {"SidAccount", "AC123"}, {"Digits", "5678"}, {"Digits", "1234"}, {"Digits", "1234"}}, "IK+Dwps556ElfBT0I3Rgjkr1wJU="},
-		{"8 form body", u1, Params{{"property", "value"}, {"boolean", "true"}}, "NBdBDr/T/lgjI+tlgpXjKZQZs/k="},
+		{"5 reason fields", u1, with(contract.Param{Key: "ReasonConferenceEnded", Value: "test"}, contract.Param{Key: "Reason", Value: "Participant"}), "vOEb5UThFn24KEfnOFLQY2AE5FY="},
+		{"6 http reason fields", "http://mycompany.com/myapp.php?foo=1&bar=2", with(contract.Param{Key: "ReasonConferenceEnded", Value: "test"}, contract.Param{Key: "Reason", Value: "Participant"}), "n2xBNyzSW7rfYStDtOFiFMv7qNo="},
+		{"7 repeated keys", u1, contract.Params{{Key: "Sid", Value: "CA123"}, {Key: "SidAccount", Value: "AC123"}, {Key: "Digits", Value: "5678"}, {Key: "Digits", Value: "1234"}, {Key: "Digits", Value: "1234"}}, "IK+Dwps556ElfBT0I3Rgjkr1wJU="},
+		{"8 form body", u1, contract.Params{{Key: "property", Value: "value"}, {Key: "boolean", Value: "true"}}, "NBdBDr/T/lgjI+tlgpXjKZQZs/k="},
 		{"9 bodySHA256", u1 + "&bodySHA256=" + hash, nil, "a9nBmqA0ju/hNViExpshrM61xv4="},
 		{"10 bodySHA256 only", "https://mycompany.com/myapp.php?bodySHA256=" + hash, nil, "y77kIzt2vzLz71DgmJGsen2scGs="},
-		{"11 security docs", "https://example.com/myapp.php?foo=1&bar=2", Params{
-			{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675310"}, {"Digits", "1234"},
-			{"From", "+14158675310"}, {"To", "+18005551212"}}, "L/OH5YylLD5NRKLltdqwSvS0BnU="},
-		{"12 repeated binding", u1, Params{{"MessagingBinding.Address", "+1325xxxxxxx"}, {"MessagingBinding.Address", "+1415xxxxxxx"}}, "83O6e2vORAoJHUNzJjDWN1jz+BA="},
-		{"12 other order", u1, Params{{"MessagingBinding.Address", "+1415xxxxxxx"}, {"MessagingBinding.Address", "+1325xxxxxxx"}}, "83O6e2vORAoJHUNzJjDWN1jz+BA="},
+		{"11 security docs", "https://example.com/myapp.php?foo=1&bar=2", contract.Params{
+			{Key: "CallSid", Value: "CA1234567890ABCDE"}, {Key: "Caller", Value: "+14158675310"}, {Key: "Digits", Value: "1234"},
+			{Key: "From", Value: "+14158675310"}, {Key: "To", Value: "+18005551212"}}, "L/OH5YylLD5NRKLltdqwSvS0BnU="},
+		{"12 repeated binding", u1, contract.Params{{Key: "MessagingBinding.Address", Value: "+1325xxxxxxx"}, {Key: "MessagingBinding.Address", Value: "+1415xxxxxxx"}}, "83O6e2vORAoJHUNzJjDWN1jz+BA="},
+		{"12 other order", u1, contract.Params{{Key: "MessagingBinding.Address", Value: "+1415xxxxxxx"}, {Key: "MessagingBinding.Address", Value: "+1325xxxxxxx"}}, "83O6e2vORAoJHUNzJjDWN1jz+BA="},
 		{"GET extra", "https://mycompany.com/myapp.php?CallSid=CA1234567890ABCDE&From=%2B14158675309&To=%2B18005551212", nil, "MuiRFmT4cVmQWbZk/dqNnIEUBGc="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := Signature("12345", tt.url, tt.params); got != tt.want {
+			if got := Compute("12345", tt.url, tt.params); got != tt.want {
 				t.Errorf("Signature = %s, want %s", got, tt.want)
 			}
 		})
@@ -48,9 +52,9 @@ func TestSignatureVectors(t *testing.T) {
 
 func TestStringToSignSecurityDocs(t *testing.T) {
 	t.Parallel()
-	got := StringToSign("https://example.com/myapp.php?foo=1&bar=2", Params{
-		{"From", "+14158675310"}, {"To", "+18005551212"}, {"CallSid", "CA1234567890ABCDE"},
-		{"Digits", "1234"}, {"Caller", "+14158675310"}})
+	got := StringToSign("https://example.com/myapp.php?foo=1&bar=2", contract.Params{
+		{Key: "From", Value: "+14158675310"}, {Key: "To", Value: "+18005551212"}, {Key: "CallSid", Value: "CA1234567890ABCDE"},
+		{Key: "Digits", Value: "1234"}, {Key: "Caller", Value: "+14158675310"}})
 	want := "https://example.com/myapp.php?foo=1&bar=2CallSidCA1234567890ABCDECaller+14158675310Digits1234From+14158675310To+18005551212"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
@@ -59,7 +63,7 @@ func TestStringToSignSecurityDocs(t *testing.T) {
 
 func TestValidateSignaturePortVariants(t *testing.T) {
 	t.Parallel()
-	p := Params{{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675309"}, {"Digits", "1234"}, {"From", "+14158675309"}, {"To", "+18005551212"}}
+	p := contract.Params{{Key: "CallSid", Value: "CA1234567890ABCDE"}, {Key: "Caller", Value: "+14158675309"}, {Key: "Digits", Value: "1234"}, {Key: "From", Value: "+14158675309"}, {Key: "To", Value: "+18005551212"}}
 	ok := []struct{ url, sig string }{
 		{"https://mycompany.com/myapp.php?foo=1&bar=2", "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
 		{"https://mycompany.com:443/myapp.php?foo=1&bar=2", "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
@@ -68,23 +72,23 @@ func TestValidateSignaturePortVariants(t *testing.T) {
 		{"https://user:pass@mycompany.com/myapp.php?foo=1&bar=2#rc=2", "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
 	}
 	for _, c := range ok {
-		if !ValidateSignature("12345", c.url, p, c.sig, nil) {
+		if !Validate("12345", c.url, p, c.sig, nil) {
 			t.Errorf("ValidateSignature(%s, %s) = false, want true", c.url, c.sig)
 		}
 	}
-	if ValidateSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", p, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", nil) {
+	if Validate("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", p, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", nil) {
 		t.Error("changed URL validated")
 	}
-	if ValidateSignature("wrong", "https://mycompany.com/myapp.php?foo=1&bar=2", p, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", nil) {
+	if Validate("wrong", "https://mycompany.com/myapp.php?foo=1&bar=2", p, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", nil) {
 		t.Error("wrong token validated")
 	}
 	const hash = "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
 	body := []byte(`{"property": "value", "boolean": true}`)
 	u := "https://mycompany.com/myapp.php?foo=1&bar=2&bodySHA256=" + hash
-	if !ValidateSignature("12345", u, nil, "a9nBmqA0ju/hNViExpshrM61xv4=", body) {
+	if !Validate("12345", u, nil, "a9nBmqA0ju/hNViExpshrM61xv4=", body) {
 		t.Error("JSON body vector did not validate")
 	}
-	if ValidateSignature("12345", u, nil, "a9nBmqA0ju/hNViExpshrM61xv4=", []byte(`{}`)) {
+	if Validate("12345", u, nil, "a9nBmqA0ju/hNViExpshrM61xv4=", []byte(`{}`)) {
 		t.Error("JSON body with wrong hash validated")
 	}
 }

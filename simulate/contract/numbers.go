@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package simulate
+package contract
 
 import "fmt"
 
@@ -17,7 +17,7 @@ func (e *InputError) Error() string {
 	return e.Field + ": " + e.Msg
 }
 
-func inputErr(field, value, format string, args ...any) *InputError {
+func NewInputError(field, value, format string, args ...any) *InputError {
 	return &InputError{Field: field, Value: value, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -78,7 +78,7 @@ var errorWords = map[int]string{
 // ErrorWords returns Twilio's short description of an error code.
 func ErrorWords(code int) string { return errorWords[code] }
 
-func twErr(code int, format string, args ...any) *TwilioError {
+func NewTwilioError(code int, format string, args ...any) *TwilioError {
 	msg := errorWords[code]
 	if format != "" {
 		msg += ": " + fmt.Sprintf(format, args...)
