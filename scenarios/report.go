@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/callsim/callsim/internal/iostreams"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -28,7 +29,7 @@ type TextOptions struct {
 type pal struct{ ok, bad, warn, dim, head *color.Color }
 
 func newPal(on bool) pal {
-	mk := func(a ...color.Attribute) *color.Color { return report.NewColor(on, a...) }
+	mk := func(a ...color.Attribute) *color.Color { return iostreams.NewColor(on, a...) }
 	return pal{ok: mk(color.FgGreen, color.Bold), bad: mk(color.FgRed, color.Bold), warn: mk(color.FgYellow), dim: mk(color.Faint), head: mk(color.Bold)}
 }
 

@@ -1,10 +1,13 @@
-// Package simulate makes the HTTP requests Twilio makes to a voice webhook and reports what happened.
+// Package simulate is the call engine: it plays one call against a voice webhook, verb by verb, and records a Transcript.
 //
-// Every request goes through net/http: NewTransport is the tuned
-// http.Transport callsim uses (keep-alive pool, bounded response headers,
-// the #ct connect timeout, no cleartext HTTP/2), and Signer.Send adds
-// Twilio's rules on top: the 64 kB body cap (11750), read and total
-// timeouts and the retry policy of the connection overrides, at most 10
-// redirects each signed for its URL (11215), cookies per call, and the
-// credentials of a https://user:pass@host/ URL answering a Basic challenge.
+// The other concerns live beside it: the Twilio contract (parameters,
+// profiles, SIDs, error codes, overrides) in simulate/contract, the
+// X-Twilio-Signature rules in simulate/signature, building and sending the
+// signed requests in simulate/webhook, the renderers in simulate/report and
+// the documentation examples in simulate/example.
+//
+// The engine files follow the call: engine.go runs the step loop and
+// fetches documents, say.go, gather.go, record.go and dial.go interpret
+// their verbs, fallback.go the fallback URL and redirects' targets, and
+// callbacks.go the end-of-call request and status callbacks.
 package simulate

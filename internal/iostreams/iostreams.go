@@ -127,8 +127,14 @@ func (s *IOStreams) colorFor(tty bool) bool {
 // Color is a colour for standard output that is on or off as the policy
 // says, whatever fatih/color's own global detection concluded.
 func (s *IOStreams) Color(attrs ...color.Attribute) *color.Color {
+	return NewColor(s.ColorEnabled(), attrs...)
+}
+
+// NewColor returns a colour that is on or off whatever fatih/color's global
+// terminal detection says: the caller decided (--color, NO_COLOR, a terminal).
+func NewColor(on bool, attrs ...color.Attribute) *color.Color {
 	c := color.New(attrs...)
-	if s.ColorEnabled() {
+	if on {
 		c.EnableColor()
 	} else {
 		c.DisableColor()

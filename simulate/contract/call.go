@@ -244,6 +244,6 @@ func (c *Call) Params(status string, first bool) Params {
 	return p
 }
 
-// runRand returns the reproducible stream for values made during the call
+// RunRand returns the reproducible stream for values made during the call
 // (recording SIDs, idempotency tokens).
 func (c *Call) RunRand() *rand.Rand { return NewRandStream(c.Seed, StreamRun) }

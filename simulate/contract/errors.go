@@ -17,6 +17,7 @@ func (e *InputError) Error() string {
 	return e.Field + ": " + e.Msg
 }
 
+// NewInputError makes an input error naming the field and value.
 func NewInputError(field, value, format string, args ...any) *InputError {
 	return &InputError{Field: field, Value: value, Msg: fmt.Sprintf(format, args...)}
 }
@@ -78,6 +79,7 @@ var errorWords = map[int]string{
 // ErrorWords returns Twilio's short description of an error code.
 func ErrorWords(code int) string { return errorWords[code] }
 
+// NewTwilioError makes a Twilio error with a formatted message.
 func NewTwilioError(code int, format string, args ...any) *TwilioError {
 	msg := errorWords[code]
 	if format != "" {

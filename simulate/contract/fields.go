@@ -4,7 +4,7 @@ import (
 	"slices"
 )
 
-// callbackField documents a field that is not in a profile's table: the
+// CallbackField documents a field that is not in a profile's table: the
 // verb-specific fields of action requests and the status callback fields.
 // With the profile tables it is the one source of field meanings, for
 // `callsim fields` and `callsim example --format markdown`.
@@ -74,13 +74,14 @@ var callbackFields = []CallbackField{
 		Meaning: "The URL whose request failed."},
 }
 
+// AppliesTo reports whether profile p sends the field.
 func (f CallbackField) AppliesTo(p *Profile) bool { return f.Applies == nil || f.Applies(p) }
 
 // FieldMeaning is what a request field means in a profile, in one line, or
 // "" for a field callsim does not know.
 func FieldMeaning(p *Profile, name string) string { return KindFieldMeaning(p, "", name) }
 
-// fieldMeaning prefers the meaning a field has in requests of the given
+// KindFieldMeaning prefers the meaning a field has in requests of the given
 // example kind (Digits of a Gather is not Digits of a Record).
 func KindFieldMeaning(p *Profile, kind, name string) string {
 	if kind != "" {
@@ -101,7 +102,7 @@ func KindFieldMeaning(p *Profile, kind, name string) string {
 	return ""
 }
 
-// firstKind is the first kind the field is documented for, or "".
+// FirstKind is the first kind the field is documented for, or "".
 func (f CallbackField) FirstKind() string {
 	if len(f.Kinds) == 0 {
 		return ""

@@ -31,6 +31,7 @@ func DefaultOverrides() Overrides {
 
 var defaultRetryPolicy = []string{"ct"}
 
+// DefaultConnectTimeout is Twilio's connect timeout when #ct is not set.
 const DefaultConnectTimeout = 5 * time.Second
 
 var retryPolicies = []string{"4xx", "5xx", "ct", "rt", "all"}
@@ -86,11 +87,12 @@ func ParseOverrides(fragment string) (Overrides, error) {
 	return o, nil
 }
 
-// retries reports whether a failure of the given class ("4xx", "5xx", "ct", "rt") is retried.
+// Retries reports whether a failure of the given class ("4xx", "5xx", "ct", "rt") is retried.
 func (o Overrides) Retries(class string) bool {
 	return slices.Contains(o.RetryPolicy, "all") || slices.Contains(o.RetryPolicy, class)
 }
 
+// Capped bounds the read and total timeouts by limit (zero: no bound).
 func (o Overrides) Capped(limit time.Duration) Overrides {
 	if limit <= 0 {
 		return o

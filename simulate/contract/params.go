@@ -179,7 +179,7 @@ func (p Params) Changed(prev Params) []string {
 	return out
 }
 
-// appendQuery adds the fields after the URL's existing query string, as
+// AppendQuery adds the fields after the URL's existing query string, as
 // Twilio does for GET requests.
 func AppendQuery(u *url.URL, p Params) {
 	if len(p) == 0 {

@@ -45,7 +45,7 @@ func ValidSID(prefix, s string) bool {
 	return true
 }
 
-// newRand gives one reproducible stream per purpose, so adding a draw in one
+// NewRandStream gives one reproducible stream per purpose, so adding a draw in one
 // place does not shift every other generated value.
 func NewRandStream(seed uint64, stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, stream^streamMix))

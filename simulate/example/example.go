@@ -243,11 +243,10 @@ func Format(w io.Writer, req *webhook.Request, format string, p *contract.Profil
 
 func writeExampleTable(b *bytes.Buffer, req *webhook.Request) {
 	var s strings.Builder
-	pal := report.NewPalette(false)
 	fmt.Fprintf(&s, "%s %s\n", req.Method, req.URL)
-	report.WriteTable(&s, req.Params, pal, "  ")
+	report.ParamTable(&s, req.Params, "  ")
 	s.WriteString("headers:\n")
-	report.WriteTable(&s, req.Headers, pal, "  ")
+	report.ParamTable(&s, req.Headers, "  ")
 	b.WriteString(s.String())
 }
 

@@ -466,7 +466,7 @@ func (w *worker) step(s *simulate.Step) {
 	}
 }
 
-// withoutUser is a URL without its credentials: a summary never shows them.
+// WithoutUser is a URL without its credentials: a summary never shows them.
 func withoutUser(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {

@@ -3,7 +3,9 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/callsim/callsim/internal/iostreams"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 	"github.com/callsim/callsim/simulate/webhook"
 )
 
-// ReportOptions control how a transcript is shown to a person.
+// Options control how a transcript is shown to a person.
 type Options struct {
 	Color   bool
 	Verbose bool // every field and header of every request, raw bodies
@@ -28,20 +30,8 @@ type palette struct {
 	head, dim, key, ok, bad, warn, tag, attr, val, text *color.Color
 }
 
-// NewColor returns a colour that is on or off whatever fatih/color's global
-// terminal detection says: the caller decided (--color, NO_COLOR, a terminal).
-func NewColor(on bool, attrs ...color.Attribute) *color.Color {
-	c := color.New(attrs...)
-	if on {
-		c.EnableColor()
-	} else {
-		c.DisableColor()
-	}
-	return c
-}
-
-func NewPalette(on bool) palette {
-	mk := func(attrs ...color.Attribute) *color.Color { return NewColor(on, attrs...) }
+func newPalette(on bool) palette {
+	mk := func(attrs ...color.Attribute) *color.Color { return iostreams.NewColor(on, attrs...) }
 	return palette{
 		head: mk(color.Bold), dim: mk(color.Faint), key: mk(color.FgCyan),
 		ok: mk(color.FgGreen, color.Bold), bad: mk(color.FgRed, color.Bold), warn: mk(color.FgYellow),
@@ -52,7 +42,7 @@ func NewPalette(on bool) palette {
 // WriteText renders the transcript for a person.
 func WriteText(w io.Writer, t *simulate.Transcript, o Options) error {
 	var b strings.Builder
-	pal := NewPalette(o.Color)
+	pal := newPalette(o.Color)
 	fmt.Fprintf(&b, "%s %s call %s · API %s · from %s to %s\n", pal.head.Sprint("callsim"), t.Direction, t.CallSid, t.APIVersion, t.From, t.To)
 	var prev contract.Params
 	for _, s := range t.Steps {
@@ -102,13 +92,13 @@ func writeStep(b *strings.Builder, s *simulate.Step, prev contract.Params, pal p
 		}
 		hidden = len(req.Params) - len(show)
 	}
-	WriteTable(b, show, pal, "    ")
+	writeTable(b, show, pal, "    ")
 	if hidden > 0 {
 		fmt.Fprintf(b, "    %s\n", pal.dim.Sprintf("(%d fields unchanged)", hidden))
 	}
 	if o.Verbose {
 		fmt.Fprintf(b, "    %s\n", pal.dim.Sprint("headers:"))
-		WriteTable(b, req.Headers, pal, "      ")
+		writeTable(b, req.Headers, pal, "      ")
 	}
 	if r := s.Response; r != nil {
 		st := pal.ok
@@ -188,7 +178,13 @@ func paint(c *color.Color) func(string) string {
 	return func(s string) string { return c.Sprint(s) }
 }
 
-func WriteTable(b *strings.Builder, p contract.Params, pal palette, indent string) {
+// ParamTable writes params as an aligned two-column table without colour,
+// as the transcript shows them.
+func ParamTable(b *strings.Builder, p contract.Params, indent string) {
+	writeTable(b, p, newPalette(false), indent)
+}
+
+func writeTable(b *strings.Builder, p contract.Params, pal palette, indent string) {
 	width := 0
 	for _, kv := range p {
 		width = max(width, len(kv.Key))
@@ -199,7 +195,7 @@ func WriteTable(b *strings.Builder, p contract.Params, pal palette, indent strin
 }
 
 func statusText(code int) string {
-	if t := webhook.HttpStatusText(code); t != "" {
+	if t := http.StatusText(code); t != "" {
 		return t
 	}
 	return "status"
@@ -295,7 +291,7 @@ func pathOf(raw string) string {
 // line that sends it exactly, signature included.
 func WritePreview(w io.Writer, req *webhook.Request, o Options) error {
 	var b strings.Builder
-	pal := NewPalette(o.Color)
+	pal := newPalette(o.Color)
 	signed := pal.dim.Sprint("unsigned (no auth token configured)")
 	if req.Signed() {
 		signed = pal.ok.Sprint("signed")
@@ -304,9 +300,9 @@ func WritePreview(w io.Writer, req *webhook.Request, o Options) error {
 	if req.SendURL != "" {
 		fmt.Fprintf(&b, "    %s %s\n", pal.dim.Sprint("delivered to"), req.SendURL)
 	}
-	WriteTable(&b, req.Params, pal, "    ")
+	writeTable(&b, req.Params, pal, "    ")
 	fmt.Fprintf(&b, "    %s\n", pal.dim.Sprint("headers:"))
-	WriteTable(&b, req.Headers, pal, "      ")
+	writeTable(&b, req.Headers, pal, "      ")
 	fmt.Fprintf(&b, "\n%s\n%s\n", pal.dim.Sprint("# the same request with curl:"), req.Curl())
 	_, err := io.WriteString(w, b.String())
 	return err

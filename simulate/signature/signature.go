@@ -35,7 +35,7 @@ func Compute(authToken, rawURL string, params contract.Params) string {
 	return SignWith(hmac.New(sha1.New, []byte(authToken)), rawURL, params)
 }
 
-// sign writes the string to sign into mac (fresh or Reset) and encodes the sum.
+// SignWith writes the string to sign into mac (fresh or Reset) and encodes the sum.
 func SignWith(mac hash.Hash, rawURL string, params contract.Params) string {
 	buf := signBufs.Get().(*signBuf)
 	defer signBufs.Put(buf)
@@ -111,12 +111,12 @@ func SigningURL(raw string) (string, error) {
 	return SigningForm(u), nil
 }
 
-// needsSigningForm reports whether the signed form of u differs from u.String().
+// NeedsSigningForm reports whether the signed form of u differs from u.String().
 func NeedsSigningForm(u *url.URL) bool {
 	return u.Fragment != "" || u.RawFragment != "" || u.User != nil || strings.EqualFold(u.Scheme, "https") && u.Port() != ""
 }
 
-// signingForm is SigningURL for a parsed URL (left unchanged).
+// SigningForm is SigningURL for a parsed URL (left unchanged).
 func SigningForm(u *url.URL) string {
 	if !NeedsSigningForm(u) {
 		return u.String()

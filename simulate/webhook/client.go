@@ -344,9 +344,8 @@ func unwrapURLError(err error) error {
 	}
 }
 
-func HttpStatusText(code int) string { return http.StatusText(code) }
 
-// lazyJar is a call's cookie jar, made when the app first sets a cookie:
+// LazyJar is a call's cookie jar, made when the app first sets a cookie:
 // most apps set none, and an empty cookiejar.Jar still costs a host
 // lookup on every request.
 type LazyJar struct{ jar atomic.Pointer[cookiejar.Jar] }

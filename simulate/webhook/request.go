@@ -109,6 +109,7 @@ func swapOrigin(raw string, from, to *url.URL) string {
 	return u.String()
 }
 
+// ParseHTTPURL parses a webhook URL, which must be absolute http or https.
 func ParseHTTPURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
@@ -245,7 +246,7 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// withoutUser is raw without credentials, for showing a URL that has not
+// WithoutUser is raw without credentials, for showing a URL that has not
 // been through Build.
 func WithoutUser(raw string) string {
 	u, err := url.Parse(raw)
@@ -256,7 +257,7 @@ func WithoutUser(raw string) string {
 	return u.String()
 }
 
-// urlWithUser is the request's URL with its credentials put back, which
+// URLWithUser is the request's URL with its credentials put back, which
 // relative URLs in the TwiML it returns are resolved against (as a browser
 // does: a relative URL keeps the base's credentials). Never shown.
 func (r *Request) URLWithUser(raw string) string {

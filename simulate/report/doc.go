@@ -1,0 +1,2 @@
+// Package report renders transcripts and request previews as text, JSON and Mermaid diagrams.
+package report
