@@ -8,6 +8,6 @@
 //
 // The engine files follow the call: engine.go runs the step loop and
 // fetches documents, say.go, gather.go, record.go and dial.go interpret
-// their verbs, fallback.go the fallback URL and redirects' targets, and
+// their verbs, fallback.go the fallback URL and relative URLs, and
 // callbacks.go the end-of-call request and status callbacks.
 package simulate

@@ -28,7 +28,7 @@ import (
 )
 
 // The tests below hold callsim's HTTP client (net/http through
-// simulate.NewTransport and Signer.Send) to what it must do against
+// webhook.NewTransport and Sender.Send) to what it must do against
 // servers that misbehave. Raw servers write bytes net/http's server never
 // would.
 

@@ -17,7 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// ExampleKind is one request `callsim example` can show.
+// Kind is one request `callsim example` can show.
 type Kind struct {
 	Name        string // as typed on the command line
 	Request     string // Request.Kind, as the engine names it
@@ -37,7 +37,7 @@ var kinds = []Kind{
 	{"status-callback", "status-callback", "the status callback of the completed event"},
 }
 
-// ExampleKindNames lists the example kinds in order.
+// KindNames lists the example kinds in order.
 func KindNames() []string {
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
@@ -46,7 +46,7 @@ func KindNames() []string {
 	return names
 }
 
-// LookupExampleKind finds an example kind by name.
+// LookupKind finds an example kind by name.
 func LookupKind(name string) (Kind, error) {
 	for _, k := range kinds {
 		if k.Name == name {
@@ -61,7 +61,7 @@ var formats = []string{"query", "form", "curl", "http", "json", "yaml", "table",
 // Formats lists the formats Format writes.
 func Formats() []string { return slices.Clone(formats) }
 
-// DefaultExampleSeed makes examples reproducible: the same seed gives the
+// DefaultSeed makes examples reproducible: the same seed gives the
 // same SIDs, numbers and tokens on every run and machine, so docs built from
 // them do not churn.
 const DefaultSeed uint64 = 20100401
@@ -75,7 +75,7 @@ var exampleTime = time.Date(2026, time.February, 12, 11, 48, 25, 0, time.UTC)
 // streamExample is the first seed stream of example values, one per kind.
 const streamExample = 0x6578616d706c65
 
-// DefaultExampleURL is the URL an example request goes to when none is given.
+// DefaultURL is the URL an example request goes to when none is given.
 func DefaultURL(kind string) string {
 	switch kind {
 	case "gather", "record", "dial":
@@ -86,16 +86,16 @@ func DefaultURL(kind string) string {
 	return "https://example.com/voice"
 }
 
-// ExampleOptions say where an example request goes and how it is signed.
+// Options say where an example request goes and how it is signed.
 type Options struct {
-	URL       string    // the voice URL, action URL or status callback; "" = DefaultExampleURL
+	URL       string    // the voice URL, action URL or status callback; "" = DefaultURL
 	Method    string    // GET or POST (default)
 	AuthToken string    // signs the request when set
-	Now       time.Time // when the call ended (status callback Timestamp); zero = ExampleTime
+	Now       time.Time // when the call ended (status callback Timestamp); zero = Time()
 	Speech    string    // gather: the caller said this instead of pressing keys
 }
 
-// ExampleCall makes the call an example kind belongs to: outbound for
+// Call makes the call an example kind belongs to: outbound for
 // "outbound", inbound for every other kind.
 func Call(kind string, spec contract.CallSpec) (*contract.Call, error) {
 	if _, err := LookupKind(kind); err != nil {
@@ -108,7 +108,7 @@ func Call(kind string, spec contract.CallSpec) (*contract.Call, error) {
 	return contract.NewCall(spec)
 }
 
-// Example builds the request of that kind Twilio would send during call,
+// Build builds the request of that kind Twilio would send during call,
 // with values drawn from the call's seed, signed when opt.AuthToken is set.
 // --param overrides (call.Overrides) win over every generated field.
 func Build(kind string, call *contract.Call, opt Options) (*webhook.Request, error) {
@@ -171,7 +171,7 @@ func Build(kind string, call *contract.Call, opt Options) (*webhook.Request, err
 	return signer.Build(k.Request, webhook.Target{URL: opt.URL, Method: opt.Method}, params, r)
 }
 
-// ExampleQueryURL is the example as a GET URL: the URL with every field in
+// QueryURL is the example as a GET URL: the URL with every field in
 // its query string (for a POST request, the URL it would be as a GET).
 func QueryURL(req *webhook.Request) string {
 	if req.Method == http.MethodGet || len(req.Params) == 0 {
@@ -185,7 +185,7 @@ func QueryURL(req *webhook.Request) string {
 	return u.String()
 }
 
-// ExampleHTTP is the request as raw HTTP/1.1 with lines ending in eol
+// HTTP is the request as raw HTTP/1.1 with lines ending in eol
 // ("\r\n" on the wire).
 func HTTP(req *webhook.Request, eol string) string {
 	u, err := url.Parse(req.URL)
@@ -210,8 +210,8 @@ func HTTP(req *webhook.Request, eol string) string {
 	return b.String()
 }
 
-// FormatExample writes an example request in one of ExampleFormats. p and
-// kind (an ExampleKinds name) give the field meanings and the description in
+// Format writes an example request in one of Formats(). p and
+// kind (a Kinds name) give the field meanings and the description in
 // the markdown and table formats.
 func Format(w io.Writer, req *webhook.Request, format string, p *contract.Profile, kind string) error {
 	var b bytes.Buffer

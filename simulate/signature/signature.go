@@ -16,7 +16,7 @@ import (
 	"github.com/callsim/callsim/simulate/contract"
 )
 
-// SignatureHeader is the header Twilio puts its request signature in.
+// Header is the header Twilio puts its request signature in.
 const Header = "X-Twilio-Signature"
 
 // StringToSign is the exact text Twilio feeds to HMAC-SHA1: the URL followed by
@@ -30,7 +30,7 @@ func StringToSign(rawURL string, params contract.Params) string {
 	return string(buf.text)
 }
 
-// Signature computes X-Twilio-Signature for the URL string exactly as given.
+// Compute computes X-Twilio-Signature for the URL string exactly as given.
 func Compute(authToken, rawURL string, params contract.Params) string {
 	return SignWith(hmac.New(sha1.New, []byte(authToken)), rawURL, params)
 }
@@ -140,7 +140,7 @@ func hostOnly(hostport string) string {
 	return h
 }
 
-// ValidateSignature checks a signature the way Twilio's official libraries do:
+// Validate checks a signature the way Twilio's official libraries do:
 // it accepts the URL with its port removed and with the scheme's default port
 // added, and for a JSON body the bodySHA256 query parameter must match.
 func Validate(authToken, rawURL string, params contract.Params, signature string, body []byte) bool {

@@ -73,7 +73,7 @@ func TestValidateSignaturePortVariants(t *testing.T) {
 	}
 	for _, c := range ok {
 		if !Validate("12345", c.url, p, c.sig, nil) {
-			t.Errorf("ValidateSignature(%s, %s) = false, want true", c.url, c.sig)
+			t.Errorf("Validate(%s, %s) = false, want true", c.url, c.sig)
 		}
 	}
 	if Validate("12345", "https://mycompany.com/myapp.php?foo=1&bar=3", p, "RSOYDt4T1cUTdK1PDd93/VVr8B8=", nil) {

@@ -10,7 +10,7 @@ import (
 	"github.com/callsim/callsim/simulate/contract"
 )
 
-// SignInput is a request whose X-Twilio-Signature is computed or checked:
+// Input is a request whose X-Twilio-Signature is computed or checked:
 // what `callsim sign` and `callsim verify` work on.
 type Input struct {
 	URL    string          // as given, possibly with a #fragment

@@ -44,7 +44,7 @@ type Target struct {
 	Method string
 }
 
-// Signer builds requests of one call: it knows the auth token and how public
+// Sender builds and sends the requests of one call: it knows the auth token and how public
 // URLs map to the local address callsim delivers to.
 type Sender struct {
 	AuthToken string
@@ -56,7 +56,7 @@ type Sender struct {
 	macs    sync.Pool // hash.Hash keyed with AuthToken, reused across requests
 }
 
-// NewSigner prepares request building for a call to localURL; signingURL,
+// NewSender prepares request building for a call to localURL; signingURL,
 // when set, is the public URL the signature is computed over.
 func NewSender(authToken, localURL, signingURL string, timeout time.Duration) (*Sender, error) {
 	s := &Sender{AuthToken: authToken, Timeout: timeout}

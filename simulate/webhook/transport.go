@@ -28,7 +28,7 @@ const MaxHeaderBytes = 64 << 10
 // headers; HTTP/2 only where TLS negotiates it, never cleartext HTTP/2 for
 // http:// URLs; callsim asks for gzip and decodes it itself; and each
 // request's connect timeout (the #ct connection override) taken from its
-// context, set by Signer.Send. Callers may change its fields before use.
+// context, set by Sender.Send. Callers may change its fields before use.
 func NewTransport() *http.Transport {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	var protocols http.Protocols
