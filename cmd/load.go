@@ -220,7 +220,7 @@ func scenarioFlows(f *cmdutil.Factory, c *cobra.Command, flags *callFlags, paths
 	}
 	// Only --url and --auth-token themselves replace the scenarios' own: a
 	// CALLSIM_URL meant for inbound must not redirect every scenario.
-	loader := &scenarios.Loader{Env: f.Env}
+	loader := &scenarios.Parser{Env: f.Env}
 	if c.Flags().Changed("url") {
 		loader.URL = flags.url
 	}
@@ -247,7 +247,7 @@ func scenarioFlows(f *cmdutil.Factory, c *cobra.Command, flags *callFlags, paths
 	if len(files) == 0 {
 		return nil, nil, usageErr("--scenario: no *.yaml or *.yml files in %s", strings.Join(paths, ", "))
 	}
-	suite, err := loader.Load(files)
+	suite, err := loader.ParseFiles(files)
 	if err != nil {
 		var el scenarios.ErrorList
 		if errors.As(err, &el) && len(el) > 0 {

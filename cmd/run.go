@@ -35,7 +35,7 @@ type RunOptions struct {
 	Shard    scenarios.Shard
 	FailFast bool
 	Filter   *regexp.Regexp
-	Loader   scenarios.Loader
+	Parser   scenarios.Parser
 	Retries  int
 	JUnit    string
 	TAP      bool
@@ -113,8 +113,8 @@ format; 'go doc github.com/callsim/callsim/scenarios' describes it in full.`,
 					return cmdutil.InvalidValue("--url", rawURL, "want an http:// or https:// URL")
 				}
 			}
-			opts.Loader = scenarios.Loader{URL: rawURL, AuthToken: authToken}
-			if opts.Loader.Params, err = parsePairs(params, "--param"); err != nil {
+			opts.Parser = scenarios.Parser{URL: rawURL, AuthToken: authToken}
+			if opts.Parser.Params, err = parsePairs(params, "--param"); err != nil {
 				return err
 			}
 			vars := map[string]string{}
@@ -131,7 +131,7 @@ format; 'go doc github.com/callsim/callsim/scenarios' describes it in full.`,
 				}
 				return f.Env(name)
 			}
-			opts.Loader.Env = opts.Env
+			opts.Parser.Env = opts.Env
 			if len(args) == 0 {
 				if st, err := os.Stat(f.Path(defaultScenarioDir)); err != nil || !st.IsDir() {
 					return usageErr("no scenarios: ./%s does not exist (pass the files or folders to run)", defaultScenarioDir)
@@ -182,7 +182,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	suite, err := o.Loader.Load(files)
+	suite, err := o.Parser.ParseFiles(files)
 	if err != nil {
 		return o.badInput(err, files)
 	}
@@ -197,14 +197,14 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	list = scenarios.Filter(list, o.Filter)
 	list = o.Shard.Select(list)
 
-	secrets := []string{o.Loader.AuthToken}
+	secrets := []string{o.Parser.AuthToken}
 	for _, sc := range suite.Scenarios() {
 		secrets = append(secrets, sc.Secrets...)
 	}
 	out := redact.NewRedactor(io.Out, secrets...)
 	topts := scenarios.TextOptions{Color: io.ColorEnabled(), Verbose: o.Verbose}
 
-	runner := &scenarios.Runner{Parallel: o.Parallel, FailFast: o.FailFast, Retries: o.Retries}
+	runner := &scenarios.Replayer{Parallel: o.Parallel, FailFast: o.FailFast, Retries: o.Retries}
 	human := !o.JSON && !o.TAP
 	var prog *scenarios.Progress
 	if human && io.OutProgressEnabled() {
@@ -220,7 +220,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 
 	switch {
 	case o.JSON:
-		err = scenarios.WriteJSON(out, rep, topts)
+		err = scenarios.WriteJSONReport(out, rep, topts)
 	case o.TAP:
 		err = scenarios.WriteTAP(out, rep, topts)
 	default:

@@ -291,7 +291,7 @@ func TestSchemaCommand(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || doc["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
 		t.Fatalf("exit %d: %.200s", code, out)
 	}
-	if out != string(scenarios.Schema) {
+	if out != string(scenarios.Schema()) {
 		t.Error("schema output differs from the embedded schema")
 	}
 }

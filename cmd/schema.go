@@ -29,7 +29,7 @@ reads, so editors can complete and validate them. With the YAML language server
 			if runF != nil {
 				return runF(opts)
 			}
-			_, err := opts.IO.Out.Write(scenarios.Schema)
+			_, err := opts.IO.Out.Write(scenarios.Schema())
 			return err
 		},
 	}

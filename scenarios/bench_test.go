@@ -49,7 +49,7 @@ func benchScenarios(b *testing.B, url string) []*Scenario {
 		}
 		y.WriteString("    - hangup: true\n  expect_end: {completed_request: true}\n")
 	}
-	f, err := (&Loader{}).Parse("bench.yaml", []byte(y.String()))
+	f, err := (&Parser{}).Parse("bench.yaml", []byte(y.String()))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func reportSteps(b *testing.B) {
 func BenchmarkRunner1000Steps(b *testing.B) {
 	list := benchScenarios(b, benchApp(b))
 	client := &http.Client{Transport: webhook.NewTransport()}
-	r := &Runner{Parallel: 1, HTTP: client}
+	r := &Replayer{Parallel: 1, HTTP: client}
 	b.ResetTimer()
 	for b.Loop() {
 		rep := r.Run(context.Background(), list)
@@ -80,7 +80,7 @@ func BenchmarkRunner1000Steps(b *testing.B) {
 func BenchmarkRunner1000StepsParallel(b *testing.B) {
 	list := benchScenarios(b, benchApp(b))
 	client := &http.Client{Transport: webhook.NewTransport()}
-	r := &Runner{HTTP: client}
+	r := &Replayer{HTTP: client}
 	b.ResetTimer()
 	for b.Loop() {
 		if rep := r.Run(context.Background(), list); rep.Failed() {

@@ -133,7 +133,7 @@
 //
 // # Runs
 //
-// Runner replays scenarios on a pool of workers; results come back in
+// Replayer replays scenarios on a pool of workers; results come back in
 // file order whatever the order they finish in. A Shard (--shard i/n)
 // takes every n-th scenario of the whole list, so n CI jobs run each
 // scenario exactly once. --retries reruns a failed scenario; every

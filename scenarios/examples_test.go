@@ -44,12 +44,12 @@ func demoEnv(t testing.TB) (*demoapp.App, func(string) (string, bool)) {
 func TestExamplesPassAgainstDemo(t *testing.T) {
 	t.Parallel()
 	app, env := demoEnv(t)
-	suite, err := (&Loader{Env: env}).Load(exampleFiles(t))
+	suite, err := (&Parser{Env: env}).ParseFiles(exampleFiles(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	list := suite.Scenarios()
-	rep := (&Runner{Parallel: 4}).Run(context.Background(), list)
+	rep := (&Replayer{Parallel: 4}).Run(context.Background(), list)
 	for _, r := range rep.Results {
 		if r.Status != Passed {
 			t.Errorf("%s: %s\n%s", r.Scenario.ID(), r.Status, FailureText(r, TextOptions{}))

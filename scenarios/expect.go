@@ -62,7 +62,7 @@ func fail(want, got any, format string, args ...any) *Failure {
 // window is what happened in one step: from its action up to the next
 // prompt, or to the end of the call.
 type window struct {
-	step     *Step
+	step     *StepSpec
 	requests []*simulate.Step // every request sent in the window, in order
 	events   []simulate.Event
 	prompt   *simulate.Prompt // the prompt that closed the window; nil when the call ended

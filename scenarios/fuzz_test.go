@@ -27,7 +27,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("url: http://x/voice\ncall: &c {<<: *c}\nsteps: &s [*s]\n"))
 	f.Add([]byte("- &a {<<: [*a], url: http://x/v}\n"))
 	f.Add([]byte("url: ${A:-${B:-${C}}}\nsteps: [{expect: {xpath: {'(//a)[1]/..': 1}}}]"))
-	l := &Loader{Env: envOf(map[string]string{"APP_URL": "http://127.0.0.1:1"})}
+	l := &Parser{Env: envOf(map[string]string{"APP_URL": "http://127.0.0.1:1"})}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := l.Parse("fuzz.yaml", data)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 
 // Progress shows results on a terminal as they come: a line per scenario,
 // or, for many scenarios, a bar with the failures printed above it. Its
-// Result method is a Runner.OnResult.
+// Result method is a Replayer.OnResult.
 type Progress struct {
 	mu                      sync.Mutex
 	out                     io.Writer

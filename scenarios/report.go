@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"github.com/callsim/callsim/internal/iostreams"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callsim/callsim/internal/iostreams"
 
 	"github.com/fatih/color"
 
@@ -488,8 +489,8 @@ func JSON(rep *Report, o TextOptions) *JSONReport {
 	return out
 }
 
-// WriteJSON writes the --json document.
-func WriteJSON(w io.Writer, rep *Report, o TextOptions) error {
+// WriteJSONReport writes the --json document.
+func WriteJSONReport(w io.Writer, rep *Report, o TextOptions) error {
 	return report.WriteJSON(w, JSON(rep, o))
 }
 

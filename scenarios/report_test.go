@@ -27,12 +27,12 @@ func reportRun(t *testing.T) (*Report, func(string) string) {
 	for i := range files { // stable names in reports
 		files[i] = filepath.ToSlash(files[i])
 	}
-	suite, err := (&Loader{Env: env}).Load(files)
+	suite, err := (&Parser{Env: env}).ParseFiles(files)
 	if err != nil {
 		t.Fatal(err)
 	}
 	app.flaky.Store(1)
-	rep := (&Runner{Parallel: 1, Retries: 1}).Run(context.Background(), suite.Scenarios())
+	rep := (&Replayer{Parallel: 1, Retries: 1}).Run(context.Background(), suite.Scenarios())
 	base, _ := env("APP_URL")
 	return rep, func(s string) string { return strings.ReplaceAll(s, base, "http://app") }
 }
@@ -63,7 +63,7 @@ func TestReports(t *testing.T) {
 	golden(t, "report/golden.tap", tap)
 	checkTAP(t, tap)
 
-	js := write(WriteJSON)
+	js := write(WriteJSONReport)
 	golden(t, "report/golden.json", js)
 	var doc JSONReport
 	if err := json.Unmarshal([]byte(js), &doc); err != nil {

@@ -87,7 +87,7 @@ func (x *execution) onStep(s *simulate.Step) {
 	x.cur.requests = append(x.cur.requests, s)
 }
 
-func (x *execution) open(st *Step) {
+func (x *execution) open(st *StepSpec) {
 	x.cur = &window{step: st}
 }
 
@@ -134,7 +134,7 @@ func (x *execution) Next(ctx context.Context, p simulate.Prompt) (simulate.Actio
 			})
 			return x.stop()
 		}
-		x.open(&Step{N: -1})
+		x.open(&StepSpec{N: -1})
 		return simulate.Action{Hangup: true}, nil
 	}
 	st := x.sc.Steps[x.next]
@@ -180,7 +180,7 @@ func (x *execution) check(w *window) {
 	}
 }
 
-func (x *execution) locate(f *Failure, st *Step, prefix string, c check) *Failure {
+func (x *execution) locate(f *Failure, st *StepSpec, prefix string, c check) *Failure {
 	if st != nil && st.N > 0 {
 		f.Step, f.StepLine, f.Action = st.N, st.Pos.Line, st.Action.String()
 	}

@@ -107,7 +107,7 @@ func newIVR(t testing.TB) (*ivr, func(string) (string, bool)) {
 
 func load(t testing.TB, env func(string) (string, bool), yaml string) []*Scenario {
 	t.Helper()
-	f, err := (&Loader{Env: env}).Parse("t.yaml", []byte(yaml))
+	f, err := (&Parser{Env: env}).Parse("t.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, yaml)
 	}

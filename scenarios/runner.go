@@ -69,8 +69,8 @@ func (r *Report) Failed() bool {
 	return f > 0
 }
 
-// Runner replays scenarios.
-type Runner struct {
+// Replayer replays scenarios.
+type Replayer struct {
 	Parallel int  // scenarios at once; 0 = number of CPUs
 	FailFast bool // start no scenario after one failed
 	Retries  int  // extra attempts for a failed scenario
@@ -82,7 +82,7 @@ type Runner struct {
 }
 
 // Run replays the scenarios and returns their results in the order given.
-func (r *Runner) Run(ctx context.Context, list []*Scenario) *Report {
+func (r *Replayer) Run(ctx context.Context, list []*Scenario) *Report {
 	rep := &Report{Started: time.Now(), Results: make([]*Result, len(list))}
 	client := r.HTTP
 	if client == nil {
@@ -149,7 +149,7 @@ func (r *Runner) Run(ctx context.Context, list []*Scenario) *Report {
 	return rep
 }
 
-func (r *Runner) play(ctx context.Context, sc *Scenario, client *http.Client) *Result {
+func (r *Replayer) play(ctx context.Context, sc *Scenario, client *http.Client) *Result {
 	res := &Result{Scenario: sc}
 	start := time.Now()
 	for attempt := 0; attempt <= r.Retries; attempt++ {

@@ -41,7 +41,7 @@ func TestRunnerOrderAndCounts(t *testing.T) {
 	list := many(t, env, 20, map[int]bool{3: true, 11: true}, map[int]bool{7: true})
 	var mu sync.Mutex
 	var seen []string
-	r := &Runner{Parallel: 8, OnResult: func(res *Result) {
+	r := &Replayer{Parallel: 8, OnResult: func(res *Result) {
 		mu.Lock()
 		seen = append(seen, res.Scenario.Name)
 		mu.Unlock()
@@ -80,7 +80,7 @@ func TestRunnerFailFast(t *testing.T) {
 	t.Parallel()
 	_, env := newIVR(t)
 	list := many(t, env, 10, map[int]bool{0: true}, nil)
-	rep := (&Runner{Parallel: 1, FailFast: true}).Run(context.Background(), list)
+	rep := (&Replayer{Parallel: 1, FailFast: true}).Run(context.Background(), list)
 	p, f, s := rep.Counts()
 	if f != 1 || p != 0 || s != 9 {
 		t.Fatalf("passed %d failed %d skipped %d", p, f, s)
@@ -95,7 +95,7 @@ func TestRunnerRetries(t *testing.T) {
 	app, env := newIVR(t)
 	list := load(t, env, "url: ${APP_URL}/flaky\nsteps:\n  - expect: {say: Fine now}\n")
 	app.flaky.Store(2)
-	rep := (&Runner{Retries: 3}).Run(context.Background(), list)
+	rep := (&Replayer{Retries: 3}).Run(context.Background(), list)
 	res := rep.Results[0]
 	if res.Status != Passed || len(res.Attempts) != 3 || !res.Flaky() {
 		t.Fatalf("status %s after %d attempts", res.Status, len(res.Attempts))
@@ -110,7 +110,7 @@ func TestRunnerRetries(t *testing.T) {
 	}
 
 	app.flaky.Store(10)
-	rep = (&Runner{Retries: 2}).Run(context.Background(), list)
+	rep = (&Replayer{Retries: 2}).Run(context.Background(), list)
 	if res := rep.Results[0]; res.Status != Failed || len(res.Attempts) != 3 {
 		t.Errorf("status %s after %d attempts, want failed after 3", res.Status, len(res.Attempts))
 	}
@@ -186,7 +186,7 @@ func TestRunnerCanceled(t *testing.T) {
 	list := many(t, env, 5, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	rep := (&Runner{Parallel: 2}).Run(ctx, list)
+	rep := (&Replayer{Parallel: 2}).Run(ctx, list)
 	if _, _, s := rep.Counts(); s != 5 {
 		t.Errorf("%v", names(rep.Results))
 	}

@@ -52,7 +52,7 @@ type Scenario struct {
 	// Steps are the steps as written, after an implicit empty first step
 	// when the file's first step already has an action: Steps[0] never has
 	// one, Steps[i>0] always does.
-	Steps []*Step
+	Steps []*StepSpec
 	// OnRunOut is what the caller does at a prompt when no step is left:
 	// "hangup" (default) or "fail".
 	OnRunOut    string
@@ -65,9 +65,9 @@ type Scenario struct {
 // ID names the scenario in reports: file and name.
 func (s *Scenario) ID() string { return s.File + ": " + s.Name }
 
-// Step is one step of a scenario: what the caller does at a prompt and
+// StepSpec is one step of a scenario as written: what the caller does at a prompt and
 // what the app must do until the next prompt.
-type Step struct {
+type StepSpec struct {
 	N      int // 1-based number as written; 0 for the implicit first step
 	Pos    Pos
 	Name   string

@@ -1,10 +1,14 @@
 package scenarios
 
-import _ "embed"
+import (
+	"bytes"
+	_ "embed"
+)
 
-// Schema is the JSON Schema (draft 2020-12) of scenario files, for
+//go:embed schema.json
+var schemaJSON []byte
+
+// Schema returns the JSON Schema (draft 2020-12) of scenario files, for
 // editors: `callsim schema > callsim-scenario.schema.json`, then point the
 // YAML language server at it (# yaml-language-server: $schema=…).
-//
-//go:embed schema.json
-var Schema []byte
+func Schema() []byte { return bytes.Clone(schemaJSON) }

@@ -20,7 +20,7 @@ import (
 
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema()))
 	if err != nil {
 		t.Fatalf("schema.json is not JSON: %v", err)
 	}
@@ -153,7 +153,7 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 			} `json:"oneOf"`
 		} `json:"$defs"`
 	}
-	if err := json.Unmarshal(Schema, &doc); err != nil {
+	if err := json.Unmarshal(Schema(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	keys := func(def string) []string {
@@ -214,7 +214,7 @@ func TestSchemaVerbs(t *testing.T) {
 			} `json:"expect"`
 		} `json:"$defs"`
 	}
-	if err := json.Unmarshal(Schema, &doc); err != nil {
+	if err := json.Unmarshal(Schema(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, v := range doc.Defs.Expect.Properties.Verbs.Items.Enum {
@@ -232,7 +232,7 @@ func TestSchemaVerbs(t *testing.T) {
 func TestExamplesCoverTheFormat(t *testing.T) {
 	t.Parallel()
 	_, env := demoEnv(t)
-	suite, err := (&Loader{Env: env}).Load(exampleFiles(t))
+	suite, err := (&Parser{Env: env}).ParseFiles(exampleFiles(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,10 @@ package contract_test
 
 import (
 	"errors"
-	"github.com/callsim/callsim/simulate/contract"
 	"strings"
 	"testing"
+
+	"github.com/callsim/callsim/simulate/contract"
 
 	"github.com/google/go-cmp/cmp"
 

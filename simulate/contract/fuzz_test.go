@@ -1,9 +1,10 @@
 package contract_test
 
 import (
-	"github.com/callsim/callsim/simulate/contract"
 	"net/url"
 	"testing"
+
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 // Parsers of user input must never panic, whatever they are given.

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
-	"github.com/callsim/callsim/internal/golden"
-	"github.com/callsim/callsim/simulate/example"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +17,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callsim/callsim/internal/golden"
+	"github.com/callsim/callsim/simulate/example"
 
 	"github.com/google/go-cmp/cmp"
 

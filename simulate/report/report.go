@@ -3,11 +3,12 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/callsim/callsim/internal/iostreams"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/callsim/callsim/internal/iostreams"
 
 	"github.com/fatih/color"
 

@@ -3,14 +3,15 @@ package report_test
 import (
 	"bytes"
 	"context"
-	"github.com/callsim/callsim/internal/golden"
-	"github.com/callsim/callsim/simulate/report"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callsim/callsim/internal/golden"
+	"github.com/callsim/callsim/simulate/report"
 
 	"github.com/callsim/callsim/demoapp"
 	"github.com/callsim/callsim/internal/redact"

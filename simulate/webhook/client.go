@@ -344,7 +344,6 @@ func unwrapURLError(err error) error {
 	}
 }
 
-
 // LazyJar is a call's cookie jar, made when the app first sets a cookie:
 // most apps set none, and an empty cookiejar.Jar still costs a host
 // lookup on every request.

@@ -76,8 +76,8 @@ func (l ErrorList) Error() string {
 	return strings.Join(parts, "\n")
 }
 
-// Loader reads scenario files.
-type Loader struct {
+// Parser reads scenario files.
+type Parser struct {
 	// Env looks up variables for ${NAME}; nil = the process environment.
 	Env func(string) (string, bool)
 	// URL and AuthToken, when set, replace every scenario's url and
@@ -145,9 +145,9 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// Load reads and checks every file; the error, if any, is an ErrorList
+// ParseFiles reads and checks every file; the error, if any, is an ErrorList
 // with every problem of every file. Nothing is sent anywhere.
-func (l *Loader) Load(paths []string) (*Suite, error) {
+func (l *Parser) ParseFiles(paths []string) (*Suite, error) {
 	suite := &Suite{}
 	var errs ErrorList
 	for _, p := range paths {
@@ -177,7 +177,7 @@ var yamlLine = lazyRegexp(`^yaml: line (\d+):(?: column (\d+):)? (.*)$`)
 
 // Parse reads one scenario file. A file holds one scenario (a mapping),
 // a list of them, or several YAML documents of either form.
-func (l *Loader) Parse(path string, data []byte) (*File, error) {
+func (l *Parser) Parse(path string, data []byte) (*File, error) {
 	p := &parser{file: path, env: l.Env, l: l, at: map[string]*yaml.Node{}, unset: map[string][]string{}}
 	if p.env == nil {
 		p.env = os.LookupEnv
@@ -258,7 +258,7 @@ const maxMappings = 100_000
 
 // parser reads one file.
 type parser struct {
-	l    *Loader
+	l    *Parser
 	file string
 	env  func(string) (string, bool)
 	errs ErrorList
@@ -769,7 +769,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		sc.Steps = p.steps(v)
 	}
 	if len(sc.Steps) == 0 || sc.Steps[0].Action.Kind != "" {
-		sc.Steps = append([]*Step{{N: 0, Pos: sc.Pos}}, sc.Steps...)
+		sc.Steps = append([]*StepSpec{{N: 0, Pos: sc.Pos}}, sc.Steps...)
 	}
 	if v := get("when_steps_run_out"); v != nil {
 		if s, ok := p.str(v, "when_steps_run_out"); ok {
@@ -899,7 +899,7 @@ func (p *parser) call(n *yaml.Node, spec *contract.CallSpec) {
 
 // ---- steps ----
 
-func (p *parser) steps(n *yaml.Node) []*Step {
+func (p *parser) steps(n *yaml.Node) []*StepSpec {
 	n = resolve(n)
 	if p.isNull(n) {
 		return nil
@@ -908,7 +908,7 @@ func (p *parser) steps(n *yaml.Node) []*Step {
 		p.errorf(n, "steps", "want a list of steps (- press: \"1\" …), got %s", describe(n))
 		return nil
 	}
-	var out []*Step
+	var out []*StepSpec
 	hungUp := ""
 	for i, item := range n.Content {
 		path := fmt.Sprintf("steps[%d]", i)
@@ -932,12 +932,12 @@ func (p *parser) steps(n *yaml.Node) []*Step {
 
 var digitsRe = lazyRegexp(`^[0-9*#wW]+$`)
 
-func (p *parser) step(n *yaml.Node, path string, num int) *Step {
+func (p *parser) step(n *yaml.Node, path string, num int) *StepSpec {
 	m := p.mapping(n, path, stepKeys)
 	if m == nil {
 		return nil
 	}
-	st := &Step{N: num, Pos: pos(n), unknownKeys: m.unknown > 0}
+	st := &StepSpec{N: num, Pos: pos(n), unknownKeys: m.unknown > 0}
 	if v := m.vals["name"]; v != nil {
 		st.Name, _ = p.str(v, join(path, "name"))
 	}

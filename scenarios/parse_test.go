@@ -53,7 +53,7 @@ func TestLoadErrors(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
 	}
-	l := &Loader{Env: envOf(map[string]string{})}
+	l := &Parser{Env: envOf(map[string]string{})}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		t.Run(name, func(t *testing.T) {
@@ -107,7 +107,7 @@ func TestLoadCollectsEveryFile(t *testing.T) {
 	if d := cmp.Diff([]string{good, bad1, bad2}, files); d != "" {
 		t.Fatalf("Discover (-want +got):\n%s", d)
 	}
-	_, err = (&Loader{}).Load(files)
+	_, err = (&Parser{}).ParseFiles(files)
 	var errs ErrorList
 	if !errors.As(err, &errs) {
 		t.Fatalf("want errors, got %v", err)
@@ -124,10 +124,10 @@ func TestLoadCollectsEveryFile(t *testing.T) {
 	}
 }
 
-func parse(t *testing.T, yaml string, l *Loader) *File {
+func parse(t *testing.T, yaml string, l *Parser) *File {
 	t.Helper()
 	if l == nil {
-		l = &Loader{Env: envOf(nil)}
+		l = &Parser{Env: envOf(nil)}
 	}
 	f, err := l.Parse("t.yaml", []byte(yaml))
 	if err != nil {
@@ -138,7 +138,7 @@ func parse(t *testing.T, yaml string, l *Loader) *File {
 
 func TestLoadScenario(t *testing.T) {
 	t.Parallel()
-	l := &Loader{Env: envOf(map[string]string{"APP_URL": "http://127.0.0.1:9", "TOKEN": "tok-1234"})}
+	l := &Parser{Env: envOf(map[string]string{"APP_URL": "http://127.0.0.1:9", "TOKEN": "tok-1234"})}
 	f := parse(t, `
 name: Full
 url: ${APP_URL:-http://localhost:3000}/voice
@@ -256,7 +256,7 @@ url: http://127.0.0.1:3/voice
 
 func TestLoadOverrides(t *testing.T) {
 	t.Parallel()
-	l := &Loader{Env: envOf(nil), URL: "http://127.0.0.1:7/ivr", AuthToken: "override-token",
+	l := &Parser{Env: envOf(nil), URL: "http://127.0.0.1:7/ivr", AuthToken: "override-token",
 		Params: contract.Params{{Key: "A", Value: "flag"}, {Key: "C", Value: "3"}}}
 	f := parse(t, `
 url: http://example.com/voice
@@ -311,7 +311,7 @@ steps:
 func TestLoadRecursiveMerge(t *testing.T) {
 	t.Parallel()
 	for _, src := range []string{"url: http://x/voice\ncall: &c {<<: *c}\n", "- &a {<<: [*a], url: http://x/v}\n"} {
-		_, err := (&Loader{}).Parse("r.yaml", []byte(src))
+		_, err := (&Parser{}).Parse("r.yaml", []byte(src))
 		if err == nil || !strings.Contains(err.Error(), "refers to the mapping that contains it") {
 			t.Errorf("%q: %v", src, err)
 		}
@@ -327,7 +327,7 @@ func TestLoadAliasBomb(t *testing.T) {
 		fmt.Fprintf(&b, "a%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i-1, i-1)
 	}
 	doc := "x:\n" + indentLines(b.String(), "  ") + "<<: *a39\n"
-	_, err := (&Loader{}).Parse("bomb.yaml", []byte(doc))
+	_, err := (&Parser{}).Parse("bomb.yaml", []byte(doc))
 	if err == nil || !strings.Contains(err.Error(), "expands to more than 100000 mappings") {
 		t.Fatalf("want the expansion limit, got %v", err)
 	}
@@ -343,7 +343,7 @@ func indentLines(s, p string) string {
 
 func TestLoadInterpolatedTypes(t *testing.T) {
 	t.Parallel()
-	l := &Loader{Env: envOf(map[string]string{"STATUS": "204", "BAD": "lots", "URL": "http://127.0.0.1:1"})}
+	l := &Parser{Env: envOf(map[string]string{"STATUS": "204", "BAD": "lots", "URL": "http://127.0.0.1:1"})}
 	f := parse(t, "url: ${URL}/v\nmax_steps: ${STEPS:-12}\nsteps:\n  - expect: {status: \"${STATUS}\"}\n", l)
 	if f.Scenarios[0].Options.MaxSteps != 12 || f.Scenarios[0].Steps[0].Expect.checks[0].(*statusCheck).want != 204 {
 		t.Error("interpolated numbers")
