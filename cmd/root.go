@@ -27,15 +27,15 @@ const (
 	ExitInterrupted = cmdutil.ExitInterrupted
 )
 
-// Version is set at build time with -ldflags "-X github.com/callsim/callsim/cmd.Version=…";
+// buildVersion is set at build time with -ldflags "-X github.com/callsim/callsim/cmd.buildVersion=…";
 // otherwise `go install …@vX.Y.Z` records the module version, used instead.
-var Version = "0.1.0-dev"
+var buildVersion = "0.1.0-dev"
 
 func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && Version == "0.1.0-dev" && strings.HasPrefix(info.Main.Version, "v") {
+	if info, ok := debug.ReadBuildInfo(); ok && buildVersion == "0.1.0-dev" && strings.HasPrefix(info.Main.Version, "v") {
 		return strings.TrimPrefix(info.Main.Version, "v")
 	}
-	return Version
+	return buildVersion
 }
 
 var (

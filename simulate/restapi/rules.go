@@ -61,8 +61,11 @@ type Rule struct {
 // Rules are tried in order; the first match decides.
 type Rules []Rule
 
+// defaultOutcome is the outcome of a destination no rule matches: a person answers.
+var defaultOutcome = Outcome{Kind: Answered, AnsweredBy: "human"}
+
 // DefaultOutcome is the outcome of a destination no rule matches: a person answers.
-var DefaultOutcome = Outcome{Kind: Answered, AnsweredBy: "human"}
+func DefaultOutcome() Outcome { return defaultOutcome }
 
 // Match returns the outcome for destination to (as stored: E.164 for numbers).
 func (rs Rules) Match(to string) Outcome {
@@ -71,7 +74,7 @@ func (rs Rules) Match(to string) Outcome {
 			return r.Outcome
 		}
 	}
-	return DefaultOutcome
+	return DefaultOutcome()
 }
 
 // ParseRule reads one rule: PATTERN OUTCOME [key=value ...], for example

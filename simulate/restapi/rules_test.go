@@ -78,7 +78,7 @@ client:* no-answer
 			t.Errorf("Match(%s) = %s, want %s", to, got, want)
 		}
 	}
-	if got := (Rules{}).Match("+14155550100"); !cmp.Equal(got, DefaultOutcome) {
+	if got := (Rules{}).Match("+14155550100"); !cmp.Equal(got, DefaultOutcome()) {
 		t.Errorf("no rules: %+v", got)
 	}
 	_, err = ParseRules(strings.NewReader("* busy\n\n+1415 answered\n"), "rules.txt")

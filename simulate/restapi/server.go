@@ -45,7 +45,7 @@ type Config struct {
 	// and a known SID shows as the call's phone_number_sid.
 	CallerIDs    map[string]string
 	Applications map[string]Application
-	Rules        Rules // outcome by destination; DefaultOutcome otherwise
+	Rules        Rules // outcome by destination; DefaultOutcome() otherwise
 	Dialer       Dialer
 	MaxCalls     int // calls kept in memory; DefaultMaxCalls when zero
 	TimeLimit    int // seconds; DefaultTimeLimit when zero

@@ -108,7 +108,7 @@ func TestCreateParameters(t *testing.T) {
 		MachineDetectionSilenceTimeout: 4000, AsyncAmd: true, AsyncAmdStatusCallback: "https://app.example.com/amd",
 		AsyncAmdStatusCallbackMethod: "GET", CallerId: "+14155550199", SipAuthUsername: "u", SipAuthPassword: "p",
 		Byoc: "BY0123456789abcdef0123456789abcdef", CallReason: "reminder", CallToken: "tok",
-		ClientNotificationUrl: "https://app.example.com/push", Outcome: DefaultOutcome, Params: all,
+		ClientNotificationUrl: "https://app.example.com/push", Outcome: DefaultOutcome(), Params: all,
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("CallRequest (-want +got):\n%s", d)
@@ -126,7 +126,7 @@ func TestCreateParameters(t *testing.T) {
 		RecordingChannels: "mono", RecordingStatusCallbackMethod: "POST", RecordingStatusCallbackEvent: []string{"completed"},
 		RecordingTrack: "both", Trim: "trim-silence", MachineDetectionTimeout: 30, MachineDetectionSpeechThreshold: 2400,
 		MachineDetectionSpeechEndThreshold: 1200, MachineDetectionSilenceTimeout: 5000, AsyncAmdStatusCallbackMethod: "POST",
-		Outcome: DefaultOutcome,
+		Outcome: DefaultOutcome(),
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("CallRequest with defaults (-want +got):\n%s", d)
