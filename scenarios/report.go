@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callsim/callsim/internal/iostreams"
-
 	"github.com/fatih/color"
 
+	"github.com/callsim/callsim/internal/iostreams"
 	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/report"
 )

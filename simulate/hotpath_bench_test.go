@@ -10,23 +10,14 @@ import (
 	"github.com/callsim/callsim/simulate/contract"
 )
 
-// The hot paths of a load run, one request at a time: building the payload,
-// signing it, building the whole request, and a whole single-request call
-// with the network replaced by an in-memory transport (so only callsim's
-// own work is measured). Run with:
+// The hot paths of a load run, one request at a time: building the payload
+// (contract), signing it (signature), building the whole request (webhook),
+// and here a whole single-request call with the network replaced by an
+// in-memory transport (so only callsim's own work is measured). Run with:
 //
-//	go test -run XXX -bench . -benchmem ./simulate/
+//	go test -run XXX -bench . -benchmem ./simulate/...
 
 const benchToken = "bench0123456789abcdef0123456789ab"
-
-func benchCall(b *testing.B) *contract.Call {
-	b.Helper()
-	c, err := contract.NewCall(contract.CallSpec{APIVersion: "2010-04-01", Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return c
-}
 
 // benchTransport answers every request in memory with one document.
 type benchTransport struct{ doc string }

@@ -5,10 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callsim/callsim/simulate/contract"
-
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/webhook"
 )
 

@@ -11,10 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/report"
 	"github.com/callsim/callsim/simulate/webhook"
-	"go.yaml.in/yaml/v3"
 )
 
 // Kind is one request `callsim example` can show.

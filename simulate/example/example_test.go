@@ -18,12 +18,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callsim/callsim/internal/golden"
-	"github.com/callsim/callsim/simulate/example"
-
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/callsim/callsim/internal/golden"
 	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/example"
 	"github.com/callsim/callsim/simulate/signature"
 	"github.com/callsim/callsim/simulate/webhook"
 )

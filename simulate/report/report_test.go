@@ -10,13 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callsim/callsim/internal/golden"
-	"github.com/callsim/callsim/simulate/report"
-
 	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/golden"
 	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/contract"
+	"github.com/callsim/callsim/simulate/report"
 )
 
 // demoTranscript walks the demo IVR with a fixed seed and clock.

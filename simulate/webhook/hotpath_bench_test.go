@@ -1,9 +1,9 @@
 package webhook
 
 import (
-	"github.com/callsim/callsim/simulate/contract"
-
 	"testing"
+
+	"github.com/callsim/callsim/simulate/contract"
 )
 
 const benchToken = "bench0123456789abcdef0123456789ab"
