@@ -108,6 +108,9 @@ Formats (--format):
 				opts.Request.URL = rawURL
 			}
 			if opts.Format == "query" {
+				if fl.Changed("method") && opts.Request.Method != "GET" {
+					return usageErr("--method %s and --format query: a query example is a GET request; give one", method)
+				}
 				opts.Request.Method = "GET"
 			}
 			if random {
@@ -130,6 +133,8 @@ Formats (--format):
 	fl.StringVar(&rawURL, "url", "", "URL the request goes to (default https://example.com/voice; …/voice/gather, …/voice/record, …/voice/dial, …/voice/status for those kinds)")
 	fl.StringVar(&method, "method", "POST", "HTTP method: POST or GET (--format query always shows the GET URL)")
 	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(simulate.ProfileNames(), " or "))
+	completeValues(c, "method", "POST", "GET")
+	completeValues(c, "api-version", simulate.ProfileNames()...)
 	fl.StringVar(&from, "from", "", "caller number; default: a fixture number from the seed")
 	fl.StringVar(&to, "to", "", "called number; default: a fixture number from the seed")
 	fl.StringArrayVar(&params, "param", nil, "extra or overriding field Key=Value (repeatable)")
