@@ -90,8 +90,8 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir simulate.Direction) {
 	if dir == simulate.Outbound {
 		completeValues(c, "dial-status", simulate.DialStatuses...)
 	}
-	completeList(c, "dial-outcome", simulate.DialOutcomes...)
-	completeList(c, "status-events", simulate.StatusEvents...)
+	completeList(c, "dial-outcome", false, simulate.DialOutcomes...)
+	completeList(c, "status-events", true, simulate.StatusEvents...)
 	completeValues(c, "diagram", "mermaid")
 }
 

@@ -13,23 +13,34 @@ import (
 func completeValues(c *cobra.Command, name string, values ...string) {
 	// Registering twice is a programming error cobra reports; every flag is
 	// registered once, where it is defined.
-	if err := c.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)); err != nil {
+	err := c.RegisterFlagCompletionFunc(name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, v := range values {
+			if strings.HasPrefix(v, toComplete) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+	if err != nil {
 		panic(err)
 	}
 }
 
 // completeList completes a comma-separated list flag (--status-events
-// ringing,answered): the values not yet in the list, after what is typed.
-func completeList(c *cobra.Command, name string, values ...string) {
+// ringing,answered): the values after what is typed; with once, only those
+// not yet in the list (an event is reported once, a second <Dial> may be
+// busy again).
+func completeList(c *cobra.Command, name string, once bool, values ...string) {
 	err := c.RegisterFlagCompletionFunc(name, func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		done, _ := cutLast(toComplete)
+		done, last := cutLast(toComplete)
 		var have []string
 		if done != "" {
 			have = strings.Split(strings.TrimSuffix(done, ","), ",")
 		}
 		var out []string
 		for _, v := range values {
-			if !slices.Contains(have, v) {
+			if strings.HasPrefix(v, last) && !(once && slices.Contains(have, v)) {
 				out = append(out, done+v)
 			}
 		}

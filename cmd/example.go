@@ -108,9 +108,6 @@ Formats (--format):
 				opts.Request.URL = rawURL
 			}
 			if opts.Format == "query" {
-				if fl.Changed("method") && opts.Request.Method != "GET" {
-					return usageErr("--method %s and --format query: a query example is a GET request; give one", method)
-				}
 				opts.Request.Method = "GET"
 			}
 			if random {
