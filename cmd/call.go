@@ -152,6 +152,7 @@ func rejectUnused(c *cobra.Command, needs string, flags ...string) error {
 func checkCallFlagCombos(c *cobra.Command, ownStatusCallback bool) error {
 	for _, combo := range [][3]string{
 		{"diagram", "json", "both choose the output; give one"},
+		{"diagram", "verbose", "the diagram has no more to show"},
 		{"diagram", "dry-run", "--dry-run sends nothing, so there is no call to draw"},
 		{"interactive", "dry-run", "--dry-run sends nothing, so there is nothing to answer"},
 	} {

@@ -67,9 +67,6 @@ Sources, in order of precedence: flags of the command that runs > environment
 			if err != nil {
 				return err
 			}
-			if common.Verbose {
-				return usageErr("--verbose does nothing with config: it always shows every setting")
-			}
 			// The call flags of an outbound call (the widest set) on a
 			// command of their own, to layer and check what the
 			// environment and config file give them.

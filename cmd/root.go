@@ -163,6 +163,10 @@ type Common struct {
 	Settings *cmdutil.Settings
 }
 
+// usesVerbose are the commands whose report --verbose changes; it is a
+// usage error elsewhere rather than silently ignored.
+var usesVerbose = map[string]bool{"inbound": true, "outbound": true, "demo": true, "run": true}
+
 // prepare reads the config file, layers it and the environment under the
 // flags of c, and sets the colour policy.
 func prepare(f *cmdutil.Factory, c *cobra.Command) (Common, error) {
@@ -183,6 +187,9 @@ func prepare(f *cmdutil.Factory, c *cobra.Command) (Common, error) {
 	f.IOStreams.SetColorMode(mode)
 	json, _ := fl.GetBool("json")
 	verbose, _ := fl.GetBool("verbose")
+	if verbose && !usesVerbose[c.Name()] {
+		return Common{}, usageErr("--verbose does nothing with %s (it shows more of a call's report: inbound, outbound, demo, run)", c.Name())
+	}
 	return Common{IO: f.IOStreams, JSON: json, Verbose: verbose, Settings: s}, nil
 }
 

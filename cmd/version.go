@@ -33,9 +33,6 @@ and the Go toolchain that built callsim.`,
 			if err != nil {
 				return err
 			}
-			if common.Verbose {
-				return usageErr("--verbose does nothing with version")
-			}
 			opts := &VersionOptions{Common: common, Version: version(), Go: runtime.Version()}
 			if runF != nil {
 				return runF(opts)
