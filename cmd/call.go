@@ -174,6 +174,21 @@ func checkCallFlagCombos(c *cobra.Command, ownStatusCallback bool) error {
 	return rejectUnused(c, "status-callback", "status-callback-method", "status-events")
 }
 
+// rejectScriptUnanswered fails when caller script flags are given for an
+// outbound call that is never answered (--dial-status busy): no TwiML runs,
+// so there is nothing to press or say.
+func rejectScriptUnanswered(c *cobra.Command, spec simulate.CallSpec) error {
+	if spec.Direction != simulate.Outbound || (&simulate.Call{DialStatus: spec.DialStatus}).Answered() {
+		return nil
+	}
+	for _, name := range []string{"digits", "speech", "record-seconds", "dial-outcome", "interactive"} {
+		if c.Flags().Changed(name) {
+			return usageErr("--%s does nothing with --dial-status %s: the call is never answered, so no TwiML runs", name, spec.DialStatus)
+		}
+	}
+	return nil
+}
+
 // seedOf is --seed, or a random seed when it is not given.
 func seedOf(c *cobra.Command, seed uint64) uint64 {
 	if c.Flags().Changed("seed") {
@@ -331,6 +346,9 @@ func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir simulate.
 				return err
 			}
 			if err := checkCallFlagCombos(c, false); err != nil {
+				return err
+			}
+			if err := rejectScriptUnanswered(c, opts.Spec); err != nil {
 				return err
 			}
 			if runF != nil {

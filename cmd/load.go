@@ -98,6 +98,9 @@ Exit status 1 when a call failed or the run was interrupted.`,
 				if err := checkCallFlagCombos(c, false); err != nil {
 					return err
 				}
+				if err := rejectScriptUnanswered(c, call.Spec); err != nil {
+					return err
+				}
 				opts.Common = call.Common
 				script := call.Script
 				cfg.Flows = []load.Flow{{
