@@ -48,7 +48,7 @@ type callFlags struct {
 // addCallFlags registers the flags of one simulated call.
 func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f := c.Flags()
-	f.StringVar(&o.url, "url", "", "the voice webhook URL (http:// or https://)")
+	f.StringVar(&o.url, "url", "", "the voice webhook URL (http:// or https://); or give it as the argument")
 	f.StringVar(&o.method, "method", "POST", "HTTP method Twilio uses for the voice URL: POST or GET")
 	f.StringVar(&o.from, "from", "", "caller number (inbound: the person calling; outbound: your caller ID); default: a fixture number")
 	f.StringVar(&o.to, "to", "", "called number (inbound: your Twilio number; outbound: the number dialled); default: a fixture number")
@@ -77,6 +77,119 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f.StringSliceVar(&o.statusEvents, "status-events", nil, "status callback events: initiated, ringing, answered, completed (default completed)")
 	f.IntVar(&o.maxSteps, "max-steps", 100, "end the call after this many TwiML requests (loop guard)")
 	f.StringVar(&o.diagram, "diagram", "", "print the call as a diagram instead of the report: mermaid")
+
+	setGroup(f, groupCall, "url", "method", "from", "to", "dial-status", "api-version", "account-sid", "param", "seed", "no-geo", "timeout", "max-steps", "no-end")
+	setGroup(f, groupScript, "digits", "speech", "record-seconds", "dial-outcome", "interactive")
+	setGroup(f, groupSigning, "auth-token", "signing-url")
+	setGroup(f, groupCallbacks, "fallback-url", "fallback-method", "status-callback", "status-callback-method", "status-events")
+	setGroup(f, groupOutput, "dry-run", "diagram")
+	useGroupedUsage(c)
+
+	methods := []string{"POST", "GET"}
+	completeValues(c, "method", methods...)
+	completeValues(c, "fallback-method", methods...)
+	completeValues(c, "status-callback-method", methods...)
+	completeValues(c, "api-version", contract.ProfileNames()...)
+	if dir == contract.Outbound {
+		completeValues(c, "dial-status", contract.DialStatuses()...)
+	}
+	completeList(c, "dial-outcome", false, simulate.DialOutcomes()...)
+	completeList(c, "status-events", true, simulate.StatusEvents()...)
+	completeValues(c, "diagram", "mermaid")
+}
+
+// urlArg lets the voice URL be the command's one argument
+// (callsim inbound http://localhost:3000/voice), as --url.
+func urlArg(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if len(args) > 1 {
+		return usageErr("%s takes one argument, the voice URL; got %d: %s", c.Name(), len(args), strings.Join(args, " "))
+	}
+	arg := args[0]
+	if !strings.HasPrefix(arg, "http://") && !strings.HasPrefix(arg, "https://") {
+		return usageErr("unexpected argument %q: %s takes the voice URL (http:// or https://) as its argument (see '%s --help')", arg, c.Name(), c.CommandPath())
+	}
+	fl := c.Flags()
+	if fl.Changed("url") {
+		if given, _ := fl.GetString("url"); given != arg {
+			return usageErr("the URL argument %q and --url %q differ: give one", arg, given)
+		}
+		return nil
+	}
+	return fl.Set("url", arg)
+}
+
+// rejectTogether fails when flags a and b were both given: one would do nothing.
+func rejectTogether(c *cobra.Command, a, b, why string) error {
+	if c.Flags().Changed(a) && c.Flags().Changed(b) {
+		return usageErr("--%s and --%s: %s", a, b, why)
+	}
+	return nil
+}
+
+// rejectUnused fails when a flag that only matters with another was given
+// without it (--fallback-method without --fallback-url). Only the command
+// line is checked: a config file serves many commands.
+func rejectUnused(c *cobra.Command, needs string, flags ...string) error {
+	fl := c.Flags()
+	if fl.Lookup(needs) == nil {
+		return nil
+	}
+	if v := fl.Lookup(needs).Value.String(); v != "" {
+		return nil
+	}
+	for _, name := range flags {
+		if fl.Changed(name) {
+			return usageErr("--%s does nothing without --%s", name, needs)
+		}
+	}
+	return nil
+}
+
+// checkCallFlagCombos rejects call flags that would do nothing together;
+// it runs after the environment and config file are layered in, so that
+// --status-events with status_callback: in callsim.yaml is fine. The demo
+// has a status callback of its own.
+func checkCallFlagCombos(c *cobra.Command, ownStatusCallback bool) error {
+	for _, combo := range [][3]string{
+		{"diagram", "json", "both choose the output; give one"},
+		{"diagram", "verbose", "the diagram has no more to show"},
+		{"diagram", "dry-run", "--dry-run sends nothing, so there is no call to draw"},
+		{"interactive", "dry-run", "--dry-run sends nothing, so there is nothing to answer"},
+	} {
+		if err := rejectTogether(c, combo[0], combo[1], combo[2]); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"digits", "speech", "dial-outcome", "record-seconds"} {
+		if err := rejectTogether(c, "interactive", name, "--interactive asks at the keyboard instead of the script; give one"); err != nil {
+			return err
+		}
+	}
+	if err := rejectUnused(c, "fallback-url", "fallback-method"); err != nil {
+		return err
+	}
+	if ownStatusCallback {
+		return nil
+	}
+	return rejectUnused(c, "status-callback", "status-callback-method", "status-events")
+}
+
+// rejectScriptUnanswered fails when caller script flags are given for an
+// outbound call that is never answered (--dial-status busy): no TwiML runs,
+// so there is nothing to press or say.
+func rejectScriptUnanswered(c *cobra.Command, spec contract.CallSpec) error {
+	if spec.Direction != contract.Outbound || (&contract.Call{DialStatus: spec.DialStatus}).Answered() {
+		return nil
+	}
+	for _, name := range []string{"digits", "speech", "record-seconds", "dial-outcome", "interactive"} {
+		if c.Flags().Changed(name) {
+			return usageErr("--%s does nothing with --dial-status %s: the call is never answered, so no TwiML runs", name, spec.DialStatus)
+		}
+	}
+	return nil
 }
 
 // seedOf is --seed, or a random seed when it is not given.
@@ -96,6 +209,12 @@ func (o *callFlags) callOptions(f *cmdutil.Factory, c *cobra.Command, dir contra
 	if err != nil {
 		return nil, err
 	}
+	return o.build(f, c, common, dir, needURL)
+}
+
+// build checks the layered flag values of c and makes the call's options.
+func (o *callFlags) build(f *cmdutil.Factory, c *cobra.Command, common Common, dir contract.Direction, needURL bool) (*CallOptions, error) {
+	var err error
 	s := common.Settings
 	if o.timeout <= 0 {
 		return nil, cmdutil.InvalidValue(s.Origin("timeout"), o.timeout.String(), "want a positive duration such as 3s or 1500ms")
@@ -140,7 +259,7 @@ func (o *callFlags) callOptions(f *cmdutil.Factory, c *cobra.Command, dir contra
 		return nil, err
 	}
 	if needURL && o.url == "" {
-		return nil, usageErr("--url is required (the voice webhook to call, e.g. http://localhost:3000/voice)")
+		return nil, usageErr("--url is required (the voice webhook to call, e.g. %s http://localhost:3000/voice)", c.CommandPath())
 	}
 	if err := opts.Script.Validate(); err != nil {
 		return nil, err
@@ -220,10 +339,19 @@ func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir contract.
 		Use:     use,
 		Short:   short,
 		Example: example,
-		Args:    cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
+		Args:    cobra.ArbitraryArgs, // urlArg explains what is wrong
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := urlArg(c, args); err != nil {
+				return err
+			}
 			opts, err := flags.callOptions(f, c, dir, true)
 			if err != nil {
+				return err
+			}
+			if err := checkCallFlagCombos(c, false); err != nil {
+				return err
+			}
+			if err := rejectScriptUnanswered(c, opts.Spec); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -238,18 +366,18 @@ func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir contract.
 
 // NewCmdInbound is `callsim inbound`.
 func NewCmdInbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Command {
-	return newCallCmd(f, runF, contract.Inbound, "inbound --url URL",
+	return newCallCmd(f, runF, contract.Inbound, "inbound URL",
 		"Simulate someone phoning your Twilio number",
-		`  callsim inbound --url http://localhost:3000/voice
+		`  callsim inbound http://localhost:3000/voice
   callsim inbound --url http://localhost:3000/voice --digits 1 --auth-token $TWILIO_AUTH_TOKEN
   callsim inbound --url http://localhost:3000/voice --api-version 2010-04-01 --method GET`)
 }
 
 // NewCmdOutbound is `callsim outbound`.
 func NewCmdOutbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Command {
-	return newCallCmd(f, runF, contract.Outbound, "outbound --url URL",
+	return newCallCmd(f, runF, contract.Outbound, "outbound URL",
 		"Simulate a call your app placed through the REST API",
-		`  callsim outbound --url http://localhost:3000/voice --to +14155551212
+		`  callsim outbound http://localhost:3000/voice --to +14155551212
   callsim outbound --url http://localhost:3000/voice --to +14155551212 --dial-status busy
   callsim outbound --url http://localhost:3000/voice --dial-status answered-machine --api-version 2010-04-01`)
 }

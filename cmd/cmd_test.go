@@ -96,7 +96,7 @@ func TestConfigPrecedence(t *testing.T) {
 	c := newCLI(t)
 	c.write("callsim.yaml", "url: http://from-file/voice\ntimeout: 4s\nauth_token: file-token-123\napi_version: 2010-04-01\n")
 	c.env["CALLSIM_TIMEOUT"] = "6s"
-	code, out, errOut := c.run("", "config", "--timeout", "8s")
+	code, out, errOut := c.run("", "config")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -108,7 +108,7 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 	for key, want := range map[string]string{
 		"url":         "http://from-file/voice callsim.yaml: url",
-		"timeout":     "8s --timeout",
+		"timeout":     "6s CALLSIM_TIMEOUT",
 		"auth_token":  "[redacted] callsim.yaml: auth_token",
 		"method":      "POST default",
 		"api_version": "2010-04-01 callsim.yaml: api_version",

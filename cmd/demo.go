@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/callsim/callsim/demoapp"
 	"github.com/callsim/callsim/internal/cmdutil"
@@ -43,8 +44,14 @@ a recorded message, then sales. With --serve it only runs the app, for
   callsim demo --serve --addr 127.0.0.1:3000`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := demoFlagsUsed(c, opts.Serve); err != nil {
+				return err
+			}
 			call, err := flags.callOptions(f, c, contract.Inbound, false)
 			if err != nil {
+				return err
+			}
+			if err := checkCallFlagCombos(c, true); err != nil {
 				return err
 			}
 			opts.Call = call
@@ -59,7 +66,35 @@ a recorded message, then sales. With --serve it only runs the app, for
 	c.Flags().BoolVar(&opts.Serve, "serve", false, "only run the demo app and print its URL; stop with Ctrl-C")
 	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address for the demo app (loopback)")
 	c.Flags().Lookup("digits").DefValue = "3,2,1"
+	setGroup(c.Flags(), "Demo app", "serve", "addr")
 	return c
+}
+
+// demoFlagsUsed rejects the flags the demo has no use for: it calls its own
+// app at its own URL, and with --serve places no call at all.
+func demoFlagsUsed(c *cobra.Command, serve bool) error {
+	fl := c.Flags()
+	for _, name := range []string{"url", "signing-url"} {
+		if fl.Changed(name) {
+			return usageErr("--%s does nothing with demo: the demo calls its own app (use callsim inbound --%s to call yours)", name, name)
+		}
+	}
+	if !serve {
+		return nil
+	}
+	var bad string
+	fl.Visit(func(f *pflag.Flag) {
+		if bad == "" && f.Annotations[groupAnnotation] != nil && f.Name != "auth-token" && f.Name != "serve" && f.Name != "addr" {
+			bad = f.Name
+		}
+	})
+	if bad != "" {
+		return usageErr("--%s does nothing with demo --serve: it places no call (only --auth-token and --addr apply)", bad)
+	}
+	if fl.Changed("json") {
+		return usageErr("--json does nothing with demo --serve: it prints the app's URL")
+	}
+	return nil
 }
 
 func demoRun(ctx context.Context, o *DemoOptions) error {

@@ -132,6 +132,8 @@ Formats (--format):
 	fl.StringVar(&rawURL, "url", "", "URL the request goes to (default https://example.com/voice; …/voice/gather, …/voice/record, …/voice/dial, …/voice/status for those kinds)")
 	fl.StringVar(&method, "method", "POST", "HTTP method: POST or GET (--format query always shows the GET URL)")
 	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(contract.ProfileNames(), " or "))
+	completeValues(c, "method", "POST", "GET")
+	completeValues(c, "api-version", contract.ProfileNames()...)
 	fl.StringVar(&from, "from", "", "caller number; default: a fixture number from the seed")
 	fl.StringVar(&to, "to", "", "called number; default: a fixture number from the seed")
 	fl.StringArrayVar(&params, "param", nil, "extra or overriding field Key=Value (repeatable)")

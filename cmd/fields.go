@@ -25,23 +25,32 @@ func NewCmdFields(f *cmdutil.Factory, runF func(*FieldsOptions) error) *cobra.Co
 	opts := &FieldsOptions{}
 	var apiVersion string
 	c := &cobra.Command{
-		Use:   "fields",
+		Use:   "fields [KIND]",
 		Short: "List the fields of a request with their meaning and an example",
 		Long: `fields lists the fields Twilio sends to your webhook in one API version: with
---kind, those of one request (the fields of 'callsim example KIND', then the ones
+a KIND (or --kind), those of one request (the fields of 'callsim example KIND', then the ones
 sent only in some conditions); without, every field any request carries, and
 which requests those are. Example values come from the same fixed seed as
 'callsim example'.
 
 Request kinds: ` + strings.Join(example.KindNames(), ", ") + `.`,
 		Example: `  callsim fields --api-version 2010-04-01
-  callsim fields --api-version 2010-04-01 --kind gather
-  callsim fields --kind dial --json`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
+  callsim fields gather --api-version 2010-04-01
+  callsim fields dial --json`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: example.KindNames(),
+		RunE: func(c *cobra.Command, args []string) error {
 			common, err := prepare(f, c)
 			if err != nil {
 				return err
+			}
+			if len(args) == 1 {
+				if c.Flags().Changed("kind") && args[0] != opts.Kind {
+					return usageErr("the kind argument %q and --kind %q differ: give one", args[0], opts.Kind)
+				}
+				if err := c.Flags().Set("kind", args[0]); err != nil {
+					return cmdutil.InvalidValue("the kind argument", args[0], cmdutil.Want(c.Flags().Lookup("kind"), err))
+				}
 			}
 			opts.Common = common
 			opts.APIVersion = apiVersion
@@ -53,7 +62,8 @@ Request kinds: ` + strings.Join(example.KindNames(), ", ") + `.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&apiVersion, "api-version", "legacy", "request fields: "+strings.Join(contract.ProfileNames(), " or "))
-	fl.Var(cmdutil.NewEnum(&opts.Kind, "", example.KindNames()...), "kind", "one request: "+strings.Join(example.KindNames(), ", ")+" (default: every field)")
+	completeValues(c, "api-version", contract.ProfileNames()...)
+	fl.Var(cmdutil.NewEnum(&opts.Kind, "", example.KindNames()...), "kind", "one request: "+strings.Join(example.KindNames(), ", ")+" (default: every field); also the argument")
 	return c
 }
 

@@ -27,7 +27,7 @@ func parse[O any](t *testing.T, c *cli, newCmd func(*cmdutil.Factory, func(*O) e
 func TestCallFlagsAreTyped(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
-	o, code, errOut := parse(t, c, NewCmdInbound, "inbound", "--url", "http://x/voice", "--max-steps", "7", "--timeout", "1500ms", "--seed", "42", "--status-events", "ringing,answered", "--status-events", "completed")
+	o, code, errOut := parse(t, c, NewCmdInbound, "inbound", "--url", "http://x/voice", "--max-steps", "7", "--timeout", "1500ms", "--seed", "42", "--status-callback", "http://x/status", "--status-events", "ringing,answered", "--status-events", "completed")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

@@ -40,7 +40,7 @@ func NewCmdLoad(f *cmdutil.Factory, runF func(*LoadOptions) error) *cobra.Comman
 		opts      LoadOptions
 	)
 	c := &cobra.Command{
-		Use:   "load --url URL [--calls N --concurrency C | --rate R/s --duration D]",
+		Use:   "load URL [--calls N --concurrency C | --rate R/s --duration D]",
 		Short: "Place many simulated calls at once and summarise latency and errors",
 		Long: `load places many whole simulated calls against your voice webhook at once: each
 call has its own CallSid, numbers and geography, is signed, and follows your
@@ -64,17 +64,20 @@ max), errors by Twilio error code, and the share of requests that took
 Twilio's 15 s limit or more. Ctrl-C stops early with a partial summary; a
 second Ctrl-C stops at once (exit 130).
 Exit status 1 when a call failed or the run was interrupted.`,
-		Example: `  callsim load --url http://localhost:3000/voice --calls 1000 --concurrency 50
+		Example: `  callsim load http://localhost:3000/voice --calls 1000 --concurrency 50
   callsim load --url http://localhost:3000/voice --rate 20/s --duration 1m --digits 1,2
   callsim load --url http://localhost:3000/voice --calls 500 --new-connections --json
   APP_URL=http://localhost:3000 callsim load --scenario scenarios/ --calls 1000`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs, // urlArg explains what is wrong
+		RunE: func(c *cobra.Command, args []string) error {
 			fl := c.Flags()
 			for _, name := range []string{"dry-run", "interactive", "diagram"} {
 				if fl.Changed(name) {
 					return usageErr("--%s cannot be used with load", name)
 				}
+			}
+			if err := urlArg(c, args); err != nil {
+				return err
 			}
 			cfg := &opts.Config
 			if len(scenFiles) > 0 {
@@ -93,6 +96,12 @@ Exit status 1 when a call failed or the run was interrupted.`,
 				}
 				call, err := flags.callOptions(f, c, dir, true)
 				if err != nil {
+					return err
+				}
+				if err := checkCallFlagCombos(c, false); err != nil {
+					return err
+				}
+				if err := rejectScriptUnanswered(c, call.Spec); err != nil {
 					return err
 				}
 				opts.Common = call.Common
@@ -151,6 +160,8 @@ Exit status 1 when a call failed or the run was interrupted.`,
 	fl.BoolVar(&opts.Config.NewConnections, "new-connections", false, "one connection per call, closed when it ends (default: keep-alive connections shared by all calls)")
 	fl.Var(cmdutil.NewEnum(&progress, "auto", "auto", "always", "never"), "progress", "live progress on stderr: auto (when a terminal), always or never")
 	fl.StringArrayVar(&scenFiles, "scenario", nil, "place the calls of these scenario files or folders instead (call i plays scenario i mod n; repeatable)")
+	setGroup(fl, "Load", "direction", "calls", "concurrency", "rate", "duration", "new-connections", "scenario")
+	setGroup(fl, groupOutput, "progress")
 	return c
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
 
@@ -53,7 +54,42 @@ func Main() int {
 func Execute(f *cmdutil.Factory, args []string) int {
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
-	return reportError(f.IOStreams.ErrOut, root.Execute())
+	return reportError(f.IOStreams.ErrOut, suggest(root, root.Execute()))
+}
+
+// unknownCommand is cobra's wording for a command (or, under a command that
+// takes no arguments, an argument) it does not know; its own suggestions
+// follow on further lines, which the one-line report would cut.
+var unknownCommand = regexp.MustCompile(`^unknown command "([^"]*)" for "([^"]*)"`)
+
+// suggest rewrites cobra's unknown-command error into one line that names
+// the nearest commands: unknown command "inbund" for "callsim"; did you mean
+// inbound? (see 'callsim --help').
+func suggest(root *cobra.Command, err error) error {
+	if err == nil {
+		return nil
+	}
+	m := unknownCommand.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	msg := m[0]
+	parent := root
+	if c, _, ferr := root.Find(strings.Fields(m[2])[1:]); ferr == nil {
+		parent = c
+	}
+	if s := parent.SuggestionsFor(m[1]); len(s) > 0 {
+		msg += "; did you mean " + orList(s) + "?"
+	}
+	return &cmdutil.ExitError{Code: ExitUsage, Err: fmt.Errorf("%s (see '%s --help')", msg, m[2])}
+}
+
+// orList is "a", "a or b", "a, b or c".
+func orList(s []string) string {
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // newRoot is the root command and its global flags, without subcommands.
@@ -75,13 +111,15 @@ run), 2 bad usage or input, 130 a second Ctrl-C stopped callsim at once.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Typos one letter off are common ("inbund"): suggest at distance 2.
+		SuggestionsMinimumDistance: 2,
 	}
 	io := f.IOStreams
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.FlagError(c.CommandPath(), err)
+		return cmdutil.FlagError(c.CommandPath(), suggestFlag(c, err))
 	})
 	var color string
 	pf := root.PersistentFlags()
@@ -90,6 +128,7 @@ run), 2 bad usage or input, 130 a second Ctrl-C stopped callsim at once.`,
 		"colour output: auto, always or never (also CALLSIM_COLOR, color: in the config file; auto is off when not a terminal, with NO_COLOR set non-empty, or TERM=dumb)")
 	pf.Bool("json", false, "print one JSON document instead of the human report")
 	pf.BoolP("verbose", "v", false, "show every field, header and body")
+	completeValues(root, "color", "auto", "always", "never")
 	return root
 }
 
@@ -109,7 +148,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		NewCmdDocs(f, nil),
 		NewCmdRun(f, nil),
 		NewCmdSchema(f, nil),
+		NewCmdVersion(f, nil),
 	)
+	completeEnums(root)
 	return root
 }
 
@@ -121,6 +162,10 @@ type Common struct {
 	Verbose  bool
 	Settings *cmdutil.Settings
 }
+
+// usesVerbose are the commands whose report --verbose changes; it is a
+// usage error elsewhere rather than silently ignored.
+var usesVerbose = map[string]bool{"inbound": true, "outbound": true, "demo": true, "run": true}
 
 // prepare reads the config file, layers it and the environment under the
 // flags of c, and sets the colour policy.
@@ -142,6 +187,9 @@ func prepare(f *cmdutil.Factory, c *cobra.Command) (Common, error) {
 	f.IOStreams.SetColorMode(mode)
 	json, _ := fl.GetBool("json")
 	verbose, _ := fl.GetBool("verbose")
+	if verbose && !usesVerbose[c.Name()] {
+		return Common{}, usageErr("--verbose does nothing with %s (it shows more of a call's report: inbound, outbound, demo, run)", c.Name())
+	}
 	return Common{IO: f.IOStreams, JSON: json, Verbose: verbose, Settings: s}, nil
 }
 

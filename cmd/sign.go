@@ -34,6 +34,7 @@ func addSignFlags(c *cobra.Command, o *signFlags) {
 	f := c.Flags()
 	f.StringVar(&o.url, "url", "", "the full URL Twilio requested, query string included (required)")
 	f.StringVar(&o.method, "method", "POST", "POST (fields are signed after the URL) or GET (fields are added to the URL's query)")
+	completeValues(c, "method", "POST", "GET")
 	f.StringVar(&o.authToken, "auth-token", "", "your auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN, or auth_token in the config file)")
 }
 

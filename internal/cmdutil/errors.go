@@ -116,6 +116,9 @@ func (e *Enum) Set(v string) error {
 	return errors.New(e.Want())
 }
 
+// Allowed lists the values the flag accepts, for shell completion.
+func (e *Enum) Allowed() []string { return append([]string(nil), e.allowed...) }
+
 // Want lists the allowed values.
 func (e *Enum) Want() string {
 	switch len(e.allowed) {
