@@ -56,7 +56,7 @@ const (
 	streamNumbers = iota + 1
 	streamCallSid
 	streamAccount
-	StreamRun
+	streamRun
 )
 
 // NewCall validates a spec and fills in the defaults.
@@ -246,4 +246,4 @@ func (c *Call) Params(status string, first bool) Params {
 
 // RunRand returns the reproducible stream for values made during the call
 // (recording SIDs, idempotency tokens).
-func (c *Call) RunRand() *rand.Rand { return NewRandStream(c.Seed, StreamRun) }
+func (c *Call) RunRand() *rand.Rand { return NewRandStream(c.Seed, streamRun) }

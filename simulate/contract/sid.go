@@ -55,4 +55,4 @@ const streamMix = 0x9e3779b97f4a7c15
 
 // NewRand returns a reproducible random source for callers building
 // requests outside a call (examples, benchmarks).
-func NewRand(seed uint64) *rand.Rand { return NewRandStream(seed, StreamRun) }
+func NewRand(seed uint64) *rand.Rand { return NewRandStream(seed, streamRun) }
