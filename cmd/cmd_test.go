@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/demoapp"
 )
 
 func TestInboundJSONRedactsToken(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/demoapp"
 	"github.com/callsim/callsim/internal/cmdutil"
 	"github.com/callsim/callsim/simulate/contract"
 )

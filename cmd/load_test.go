@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/demoapp"
 	"github.com/callsim/callsim/simulate/load"
 )
 

@@ -13,7 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/demoapp"
 )
 
 // TestMain lets the acceptance scripts run callsim as a program: the test

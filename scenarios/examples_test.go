@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/demoapp"
 )
 
 // exampleFiles are the example scenarios shipped in this folder.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callsim/callsim/demoapp"
+	"github.com/callsim/callsim/internal/demoapp"
 	"github.com/callsim/callsim/internal/golden"
 	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/simulate"
