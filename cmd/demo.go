@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/callsim/callsim/internal/demoapp"
 	"github.com/callsim/callsim/internal/cmdutil"
+	"github.com/callsim/callsim/internal/demoapp"
 	"github.com/callsim/callsim/simulate/contract"
 )
 
