@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -45,6 +47,10 @@ func TestScripts(t *testing.T) {
 			env.Defer(srv.Close)
 			env.Setenv("DEMO_URL", srv.URL)
 			env.Setenv("DEMO_TOKEN", scriptToken)
+			// The most common IVR shape: a menu that repeats itself.
+			menu := httptest.NewServer(menuIVR())
+			env.Defer(menu.Close)
+			env.Setenv("MENU_URL", menu.URL)
 			// Under -race, every callsim would otherwise wait a second on exit
 			// for reports from other goroutines; any race is still reported.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
@@ -106,6 +112,21 @@ func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// menuIVR answers /voice with a Gather, "we did not hear you" and a
+// Redirect to itself, and /voice/menu with a goodbye.
+func menuIVR() http.Handler {
+	mux := http.NewServeMux()
+	xml := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/xml")
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Response>`+body+`</Response>`)
+		}
+	}
+	mux.HandleFunc("/voice", xml(`<Gather numDigits="1" action="/voice/menu"><Say>Press 1 for sales, 2 for support.</Say></Gather><Say>We did not hear you.</Say><Redirect>/voice</Redirect>`))
+	mux.HandleFunc("/voice/menu", xml(`<Say>Goodbye.</Say><Hangup/>`))
+	return mux
 }
 
 func copyExamples(repo, dst string) error {

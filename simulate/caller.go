@@ -31,6 +31,9 @@ type Action struct {
 	RecordSeconds int     // Record: length of the recording
 	DialOutcome   string  // Dial: completed, busy, no-answer, failed, canceled
 	Hangup        bool    // the caller hangs up now
+	// Reason says why the caller hung up, for the report; "" = "the
+	// caller hung up".
+	Reason string
 }
 
 // Caller plays the person on the phone. Implementations: a script of
@@ -48,11 +51,17 @@ func DialOutcomes() []string { return slices.Clone(dialOutcomes) }
 // speech), the same record length for every Record, one dial outcome per
 // Dial (the last one repeats).
 type ScriptCaller struct {
-	Digits                []string
-	Speech                []string
-	RecordSeconds         int
-	DialOutcomes          []string
+	Digits        []string
+	Speech        []string
+	RecordSeconds int
+	DialOutcomes  []string
+	// HangupAfter is how many times the caller lets the same prompt go
+	// unanswered once the script has nothing for it: the next time it is
+	// asked, the caller hangs up, as a person who hears a menu repeat
+	// would. 0 = never (the app's loop guard ends such a call).
+	HangupAfter           int
 	digits, speech, dials int
+	unanswered            map[string]int
 }
 
 // Validate checks the script's values and names the bad flag.
@@ -70,6 +79,9 @@ func (s *ScriptCaller) Validate() error {
 	if s.RecordSeconds < 0 {
 		return contract.NewInputError("record-seconds", fmt.Sprint(s.RecordSeconds), "must not be negative")
 	}
+	if s.HangupAfter < 0 {
+		return contract.NewInputError("hangup-after", fmt.Sprint(s.HangupAfter), "must not be negative (0 = never hang up)")
+	}
 	return nil
 }
 
@@ -85,7 +97,7 @@ func (s *ScriptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 			s.speech++
 			return Action{Speech: s.Speech[s.speech-1]}, nil
 		}
-		return Action{}, nil
+		return s.unanswer(p), nil
 	case "Record":
 		secs := s.RecordSeconds
 		if secs == 0 {
@@ -101,6 +113,46 @@ func (s *ScriptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 		return Action{DialOutcome: s.DialOutcomes[i]}, nil
 	}
 	return Action{}, nil
+}
+
+// unanswer is the caller's silence at a Gather the script has nothing
+// for, or its hang-up when the same prompt has gone unanswered
+// HangupAfter times already.
+func (s *ScriptCaller) unanswer(p Prompt) Action {
+	if s.HangupAfter <= 0 || p.Node == nil {
+		return Action{}
+	}
+	if s.unanswered == nil {
+		s.unanswered = map[string]int{}
+	}
+	key := promptKey(p.Node)
+	s.unanswered[key]++
+	if s.unanswered[key] <= s.HangupAfter {
+		return Action{}
+	}
+	what := "--digits"
+	switch {
+	case slices.Contains(p.Input, "speech") && slices.Contains(p.Input, "dtmf"):
+		what = "--digits or --speech"
+	case slices.Contains(p.Input, "speech"):
+		what = "--speech"
+	}
+	return Action{Hangup: true, Reason: "no more " + what + ": the caller hung up"}
+}
+
+// promptKey identifies a prompt as the caller hears it: the same Gather
+// (position, attributes, what it says) asked again by a <Redirect> to the
+// same document is the same prompt, although the document was fetched anew.
+func promptKey(n *twiml.Node) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d:%d", n.Name, n.Line, n.Col)
+	for _, a := range n.Attrs {
+		b.WriteString(" " + a.Name + "=" + a.Value)
+	}
+	for _, c := range n.Children {
+		b.WriteString("|" + c.Name + ":" + c.Text)
+	}
+	return b.String()
 }
 
 // PromptCaller asks a person at a terminal what to do at each prompt.

@@ -16,12 +16,15 @@ func (r *run) prompt(ctx context.Context, verb string, v *twiml.Node, p Prompt) 
 	r.heard = nil
 	act, err := r.caller.Next(ctx, p)
 	if err != nil || act.Hangup {
-		text := "the caller hung up"
+		text, reason := "the caller hung up", "the caller hung up"
+		if act.Reason != "" {
+			text, reason = act.Reason, act.Reason
+		}
 		if err != nil {
 			text = err.Error()
 		}
 		r.event(r.lastStep, Event{Kind: EventCallerHangup, Verb: verb, Line: v.Line, Text: text})
-		r.finish("completed", "the caller hung up")
+		r.finish("completed", reason)
 		return act, false
 	}
 	return act, true

@@ -20,7 +20,7 @@ import (
 var configurable = []string{
 	"url", "method", "auth-token", "account-sid", "signing-url", "timeout", "api-version",
 	"from", "to", "fallback-url", "fallback-method", "status-callback", "status-callback-method",
-	"status-events", "max-steps", "no-geo", "no-end", "color",
+	"status-events", "max-steps", "hangup-after", "no-geo", "no-end", "color",
 }
 
 // envAliases are Twilio's own variable names, read after CALLSIM_*.
