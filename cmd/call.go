@@ -311,6 +311,34 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	} else {
 		o.Options.Caller = &o.Script
 	}
+	// The text report streams: each request and response as it happens,
+	// with a waiting indicator on a terminal while the app thinks. JSON and
+	// the diagram are one document at the end.
+	var live *report.Live
+	if !o.JSON && o.Diagram == "" {
+		if err := o.Options.Validate(); err != nil {
+			return o.flagError(err)
+		}
+		ropts.ProfileNote = io.IsStdoutTTY() && o.Settings != nil && o.Settings.Source("api-version") == "default" && call.Profile.Name == "legacy"
+		live = report.NewLive(out, simulate.NewTranscript(call, time.Now()), ropts)
+		wait := io.Waiting()
+		if o.Interactive {
+			wait = nil // the questions share the terminal
+			if pc, ok := o.Options.Caller.(*simulate.PromptCaller); ok {
+				pc.ReportShown = true
+			}
+			o.Options.Caller = &liveCaller{Caller: o.Options.Caller, live: live}
+		}
+		o.Options.OnSend = func(s *simulate.Step) {
+			live.Flush()
+			wait.Start("waiting for " + s.Request.Method + " " + s.Request.URL)
+		}
+		o.Options.OnStep = func(s *simulate.Step) {
+			wait.Stop()
+			live.Step(s)
+		}
+		defer wait.Stop()
+	}
 	ctx, stop := o.Interrupt(ctx)
 	defer stop()
 	t, err := simulate.Run(ctx, call, o.Options)
@@ -323,7 +351,7 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	case o.Diagram == "mermaid":
 		err = report.WriteMermaid(out, t)
 	default:
-		err = report.WriteText(out, t, ropts)
+		err = live.End(t)
 	}
 	if err != nil {
 		return err
@@ -332,6 +360,18 @@ func callRun(ctx context.Context, o *CallOptions) error {
 		return failed
 	}
 	return nil
+}
+
+// liveCaller shows the report up to the prompt (the TwiML, what the caller
+// heard) before the person at the keyboard is asked what to do.
+type liveCaller struct {
+	simulate.Caller
+	live *report.Live
+}
+
+func (c *liveCaller) Next(ctx context.Context, p simulate.Prompt) (simulate.Action, error) {
+	c.live.Flush()
+	return c.Caller.Next(ctx, p)
 }
 
 func newCallCmd(f *cmdutil.Factory, runF func(*CallOptions) error, dir contract.Direction, use, short, example string) *cobra.Command {

@@ -159,6 +159,9 @@ func promptKey(n *twiml.Node) string {
 type PromptCaller struct {
 	In  *bufio.Reader
 	Out io.Writer
+	// ReportShown says a live report already shows what the caller heard,
+	// so the questions do not repeat it.
+	ReportShown bool
 }
 
 // NewPromptCaller reads answers from in and writes questions to out.
@@ -178,7 +181,7 @@ func (pc *PromptCaller) ask(question string) (string, bool) {
 // Next implements Caller.
 func (pc *PromptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 	for _, e := range p.Heard {
-		if e.Kind == EventSay || e.Kind == EventPlay {
+		if !pc.ReportShown && (e.Kind == EventSay || e.Kind == EventPlay) {
 			fmt.Fprintf(pc.Out, "  %s %s\n", e.Icon(), e.Text)
 		}
 	}

@@ -40,6 +40,9 @@ type Options struct {
 	HTTP   *http.Client // shared client (transport); nil = a new one
 	// OnStep, when set, sees every step as soon as its response is parsed.
 	OnStep func(*Step)
+	// OnSend, when set, sees a step just before its request is sent: a
+	// live report shows what happened up to it, and that callsim waits.
+	OnSend func(*Step)
 	// Now gives the call's start time (tests fix it); nil = time.Now.
 	Now func() time.Time
 }
@@ -171,11 +174,7 @@ func (rn *Runner) Run(ctx context.Context, call *contract.Call, h CallHooks) *Tr
 		call: call, opt: opt, signer: rn.signer, docs: rn.docs, rnd: call.RunRand(),
 		client: &http.Client{Transport: base.Transport, Jar: &webhook.LazyJar{}},
 		caller: h.Caller, onStep: h.OnStep, maxSteps: opt.MaxSteps, startWall: time.Now(),
-		t: &Transcript{
-			CallSid: call.CallSid, AccountSid: call.AccountSid, APIVersion: call.Profile.Name,
-			Direction: call.DirectionValue(), From: call.Caller.Format(call.Profile), To: call.Called.Format(call.Profile),
-			StartedAt: now().UTC(),
-		},
+		t: NewTranscript(call, now()),
 	}
 	if r.caller == nil {
 		r.caller = opt.Caller
@@ -274,6 +273,9 @@ func (r *run) fetch(ctx context.Context, kind string, target webhook.Target, par
 	step, req := r.begin(kind, target, params)
 	if req == nil {
 		return step, nil
+	}
+	if r.opt.OnSend != nil {
+		r.opt.OnSend(step)
 	}
 	resp, terr := r.signer.Send(ctx, r.client, req)
 	step.Response = resp

@@ -24,6 +24,10 @@ type Options struct {
 	// StableTimes replaces measured latencies with a placeholder, so golden
 	// files do not churn.
 	StableTimes bool
+	// ProfileNote adds to the header that the API profile is the default
+	// one and how to choose today's fields: for a person at a terminal who
+	// did not choose.
+	ProfileNote bool
 }
 
 type palette struct {
@@ -41,25 +45,115 @@ func newPalette(on bool) palette {
 
 // WriteText renders the transcript for a person.
 func WriteText(w io.Writer, t *simulate.Transcript, o Options) error {
-	var b strings.Builder
-	pal := newPalette(o.Color)
-	fmt.Fprintf(&b, "%s %s call %s · API %s · from %s to %s\n", pal.head.Sprint("callsim"), t.Direction, t.CallSid, t.APIVersion, t.From, t.To)
-	var prev contract.Params
+	lv := NewLive(w, t, o)
 	for _, s := range t.Steps {
-		b.WriteString("\n")
-		writeStep(&b, s, prev, pal, o)
-		if s.Request != nil && s.Request.Kind != "status-callback" {
-			prev = s.Request.Params
-		}
+		lv.Step(s)
 	}
+	return lv.End(t)
+}
+
+// Live writes a call's report as the call goes: each request and response
+// as soon as the engine has it (Step is a simulate OnStep hook), what the
+// caller heard and did as it happens, the summary at the end. Its output
+// is WriteText's. A write error stops the writing; End returns it.
+type Live struct {
+	w      io.Writer
+	o      Options
+	pal    palette
+	prev   contract.Params
+	steps  []*simulate.Step
+	shown  []int             // events of steps[i] already written
+	held   []*simulate.Step // status callbacks not yet written
+	err    error
+	header bool
+}
+
+// NewLive starts the report of the call t (its header fields are set when
+// the engine starts the call; the steps come through Step).
+func NewLive(w io.Writer, t *simulate.Transcript, o Options) *Live {
+	lv := &Live{w: w, o: o, pal: newPalette(o.Color)}
+	if t != nil {
+		lv.Header(t)
+	}
+	return lv
+}
+
+// Header writes the call's first line; later calls do nothing.
+func (lv *Live) Header(t *simulate.Transcript) {
+	if lv.header {
+		return
+	}
+	lv.header = true
+	lv.write(fmt.Sprintf("%s %s call %s · API %s · from %s to %s\n", lv.pal.head.Sprint("callsim"), t.Direction, t.CallSid, t.APIVersion, t.From, t.To))
+	if lv.o.ProfileNote {
+		lv.write(lv.pal.dim.Sprintf("    API %s is callsim's default; for the fields Twilio sends today use --api-version 2010-04-01 (or api_version: 2010-04-01 in callsim.yaml)\n", t.APIVersion))
+	}
+}
+
+// Step writes what happened since the last step, then the new step's
+// request, response and TwiML. A status callback waits for the next
+// TwiML request or the end: the TwiML it interrupted may still be
+// playing, and the report keeps a document's events under it.
+func (lv *Live) Step(s *simulate.Step) {
+	if s.Request != nil && s.Request.Kind == "status-callback" {
+		lv.held = append(lv.held, s)
+		return
+	}
+	lv.Flush()
+	lv.release()
+	lv.step(s)
+}
+
+func (lv *Live) release() {
+	held := lv.held
+	lv.held = nil
+	for _, s := range held {
+		lv.step(s)
+	}
+}
+
+func (lv *Live) step(s *simulate.Step) {
+	var b strings.Builder
 	b.WriteString("\n")
-	mark := pal.ok.Sprint("✔")
-	if t.Failed {
-		mark = pal.bad.Sprint("✘")
+	writeStepHead(&b, s, lv.prev, lv.pal, lv.o)
+	if s.Request != nil && s.Request.Kind != "status-callback" {
+		lv.prev = s.Request.Params
 	}
-	fmt.Fprintf(&b, "%s %s\n", mark, t.Summary())
-	_, err := io.WriteString(w, b.String())
-	return err
+	lv.steps = append(lv.steps, s)
+	lv.shown = append(lv.shown, 0)
+	lv.write(b.String())
+}
+
+// Flush writes the events the engine added to the steps since the last
+// write: what the caller heard, pressed or said.
+func (lv *Live) Flush() {
+	var b strings.Builder
+	for i, s := range lv.steps {
+		for _, e := range s.Events[lv.shown[i]:] {
+			writeEvent(&b, e, lv.pal)
+		}
+		lv.shown[i] = len(s.Events)
+	}
+	lv.write(b.String())
+}
+
+// End writes the last events and the summary line.
+func (lv *Live) End(t *simulate.Transcript) error {
+	lv.Flush()
+	lv.release()
+	mark := lv.pal.ok.Sprint("✔")
+	if t.Failed {
+		mark = lv.pal.bad.Sprint("✘")
+	}
+	lv.write(fmt.Sprintf("\n%s %s\n", mark, t.Summary()))
+	return lv.err
+}
+
+func (lv *Live) write(s string) {
+	if lv.err != nil || s == "" {
+		return
+	}
+	_, lv.err = io.WriteString(lv.w, s)
 }
 
 func (o Options) latency(d time.Duration) string {
@@ -72,7 +166,7 @@ func (o Options) latency(d time.Duration) string {
 	return d.Round(100 * time.Microsecond).String()
 }
 
-func writeStep(b *strings.Builder, s *simulate.Step, prev contract.Params, pal palette, o Options) {
+func writeStepHead(b *strings.Builder, s *simulate.Step, prev contract.Params, pal palette, o Options) {
 	req := s.Request
 	signed := pal.dim.Sprint("unsigned")
 	if req.Signed() {
@@ -120,9 +214,6 @@ func writeStep(b *strings.Builder, s *simulate.Step, prev contract.Params, pal p
 			c = pal.bad
 		}
 		fmt.Fprintf(b, "    %s %s\n", c.Sprint("⚠"), c.Sprint(p.Error()))
-	}
-	for _, e := range s.Events {
-		writeEvent(b, e, pal)
 	}
 }
 

@@ -1,0 +1,18 @@
+package simulate
+
+import (
+	"time"
+
+	"github.com/callsim/callsim/simulate/contract"
+)
+
+// NewTranscript is the transcript of call before its first request: the
+// header fields a live report shows while the call goes on (the engine
+// fills in the rest).
+func NewTranscript(call *contract.Call, start time.Time) *Transcript {
+	return &Transcript{
+		CallSid: call.CallSid, AccountSid: call.AccountSid, APIVersion: call.Profile.Name,
+		Direction: call.DirectionValue(), From: call.Caller.Format(call.Profile), To: call.Called.Format(call.Profile),
+		StartedAt: start.UTC(),
+	}
+}
