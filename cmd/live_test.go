@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 type lockedBuffer struct {
@@ -148,4 +147,3 @@ func TestWaitingIndicatorOnATerminal(t *testing.T) {
 		t.Errorf("indicator off a terminal: %q", errOut)
 	}
 }
-

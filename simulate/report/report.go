@@ -62,7 +62,7 @@ type Live struct {
 	pal    palette
 	prev   contract.Params
 	steps  []*simulate.Step
-	shown  []int             // events of steps[i] already written
+	shown  []int            // events of steps[i] already written
 	held   []*simulate.Step // status callbacks not yet written
 	err    error
 	header bool
