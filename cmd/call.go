@@ -15,6 +15,7 @@ import (
 	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/report"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // CallOptions is everything inbound, outbound and demo need to place a call.
@@ -301,6 +302,7 @@ func callRun(ctx context.Context, o *CallOptions) error {
 		if err != nil {
 			return o.flagError(err)
 		}
+		requestData(out, req)
 		if o.JSON {
 			return report.WriteJSON(out, req)
 		}
@@ -335,6 +337,7 @@ func callRun(ctx context.Context, o *CallOptions) error {
 		}
 		o.Options.OnStep = func(s *simulate.Step) {
 			wait.Stop()
+			requestData(out, s.Request)
 			live.Step(s)
 		}
 		defer wait.Stop()
@@ -344,6 +347,9 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	t, err := simulate.Run(ctx, call, o.Options)
 	if err != nil {
 		return o.flagError(err)
+	}
+	for _, s := range t.Steps {
+		requestData(out, s.Request)
 	}
 	switch {
 	case o.JSON:
@@ -360,6 +366,19 @@ func callRun(ctx context.Context, o *CallOptions) error {
 		return failed
 	}
 	return nil
+}
+
+// requestData tells the redactor what a request sent: the auth token
+// inside a field (a number that happens to contain it) is data, not the
+// token, and is printed as sent.
+func requestData(out *redact.Redactor, req *webhook.Request) {
+	if req == nil {
+		return
+	}
+	for _, p := range req.Params {
+		out.Data(p.Value)
+	}
+	out.Data(req.Body)
 }
 
 // liveCaller shows the report up to the prompt (the TwiML, what the caller

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/internal/iostreams"
 	"github.com/callsim/callsim/simulate/contract"
 )
@@ -208,6 +209,8 @@ func reportError(errOut io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	// An error quotes the URL it could not use, credentials and all.
+	errOut = &urlRedactor{errOut}
 	var ee *cmdutil.ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
@@ -223,6 +226,15 @@ func reportError(errOut io.Writer, err error) int {
 	// cobra's own usage errors (unknown command, wrong arg count).
 	fmt.Fprintf(errOut, "callsim: %s\n", oneLine(err.Error()))
 	return ExitUsage
+}
+
+type urlRedactor struct{ w io.Writer }
+
+func (u *urlRedactor) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(u.w, redact.URLPasswords(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func flagMessage(ie *contract.InputError) string {
