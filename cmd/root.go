@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callsim/callsim/internal/cmdutil"
-	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/internal/iostreams"
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/simulate/contract"
 )
 

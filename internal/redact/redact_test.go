@@ -53,8 +53,8 @@ func TestURLPasswords(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
 		`parse "http://bob:hunter22@host:x/voice": invalid port`: `parse "http://bob:[redacted]@host:x/voice": invalid port`,
-		`http://host/voice?a=b@c`:                               `http://host/voice?a=b@c`,
-		`https://bob@host/`:                                     `https://bob@host/`,
+		`http://host/voice?a=b@c`:                                `http://host/voice?a=b@c`,
+		`https://bob@host/`:                                      `https://bob@host/`,
 	} {
 		if got := URLPasswords(in); got != want {
 			t.Errorf("URLPasswords(%q) = %q, want %q", in, got, want)
