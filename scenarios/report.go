@@ -15,6 +15,7 @@ import (
 	"github.com/callsim/callsim/internal/iostreams"
 	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/report"
+	"github.com/callsim/callsim/simulate/webhook"
 )
 
 // TextOptions control the human-readable output.
@@ -420,7 +421,7 @@ type JSONReport struct {
 	Passed    int        `json:"passed"`
 	Failed    int        `json:"failed"`
 	Skipped   int        `json:"skipped"`
-	ElapsedMS float64    `json:"elapsed_ms"`
+	ElapsedMS int64      `json:"elapsed_ms"`
 	Files     []JSONFile `json:"files"`
 }
 
@@ -436,25 +437,27 @@ type JSONScenario struct {
 	Line       int           `json:"line"`
 	Status     string        `json:"status"`
 	SkipReason string        `json:"skip_reason,omitempty"`
-	ElapsedMS  float64       `json:"elapsed_ms"`
+	ElapsedMS  int64         `json:"elapsed_ms"`
 	Attempts   []JSONAttempt `json:"attempts"`
 }
 
 // JSONAttempt is one replay; failed attempts carry the transcript.
 type JSONAttempt struct {
 	Passed     bool                 `json:"passed"`
-	ElapsedMS  float64              `json:"elapsed_ms"`
+	ElapsedMS  int64                `json:"elapsed_ms"`
 	Steps      int                  `json:"steps"`
 	Requests   int                  `json:"requests"`
 	Failures   []*Failure           `json:"failures"`
 	Transcript *simulate.Transcript `json:"transcript,omitempty"`
 }
 
-func (o TextOptions) ms(d time.Duration) float64 {
+// ms is d in whole milliseconds, the unit of every duration in callsim's
+// JSON.
+func (o TextOptions) ms(d time.Duration) int64 {
 	if o.StableTimes {
 		return 0
 	}
-	return float64(d.Microseconds()) / 1000
+	return webhook.Milliseconds(d)
 }
 
 // JSON builds the --json document.

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -299,13 +300,17 @@ func orNone(s string) string {
 	return s
 }
 
-// WriteJSON writes the transcript as one JSON document.
+// WriteJSON writes the transcript as one JSON document. Bodies keep their
+// & < > as sent (no \u0026); durations are whole milliseconds (_ms).
 func WriteJSON(w io.Writer, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err = w.Write(append(data, '\n'))
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
