@@ -319,53 +319,89 @@ func WriteMermaid(w io.Writer, t *simulate.Transcript) error {
 	var b strings.Builder
 	b.WriteString("sequenceDiagram\n")
 	b.WriteString("    participant Caller\n    participant Twilio as Twilio (callsim)\n    participant App\n")
-	q := func(s string) string {
-		s = strings.NewReplacer(";", ",", "#", "＃", "\n", " ", "\"", "'").Replace(s)
-		if len(s) > 60 {
-			s = s[:57] + "..."
-		}
-		return s
-	}
 	for _, s := range t.Steps {
 		r := s.Request
-		label := r.Method + " " + pathOf(r.URL)
+		// The path may be clipped; the fields that say what the caller
+		// did never are.
+		label := mermaidText(r.Method+" "+pathOf(r.URL), 60)
 		if st := r.Params.Value("CallStatus"); st != "" {
-			label += " (CallStatus=" + st + ")"
+			label += " (CallStatus=" + mermaidText(st, 0) + ")"
 		}
-		for _, k := range []string{"Digits", "SpeechResult", "DialCallStatus", "RecordingDuration"} {
+		for _, k := range []string{"Digits", "SpeechResult", "DialCallStatus", "RecordingDuration", "ErrorCode"} {
 			if v, ok := r.Params.Get(k); ok {
-				label += " " + k + "=" + v
+				label += " " + k + "=" + mermaidText(v, 0)
 			}
 		}
-		fmt.Fprintf(&b, "    Twilio->>App: %s\n", q(label))
+		fmt.Fprintf(&b, "    Twilio->>App: %s\n", label)
 		switch {
 		case s.Response != nil && s.Error == nil:
-			fmt.Fprintf(&b, "    App-->>Twilio: %d %s\n", s.Response.Status, q(orNone(s.Response.ContentType)))
+			fmt.Fprintf(&b, "    App-->>Twilio: %d %s\n", s.Response.Status, mermaidText(orNone(s.Response.ContentType), 0))
 		case s.Error != nil:
-			fmt.Fprintf(&b, "    App--xTwilio: %s\n", q(s.Error.Error()))
+			fmt.Fprintf(&b, "    App--xTwilio: %s\n", mermaidText(s.Error.Error(), 0))
 		}
 		for _, e := range s.Events {
 			switch e.Kind {
 			case simulate.EventSay, simulate.EventPlay, simulate.EventPause:
-				fmt.Fprintf(&b, "    Twilio->>Caller: %s %s\n", e.Verb, q(e.Text))
+				fmt.Fprintf(&b, "    Twilio->>Caller: %s %s\n", verbOf(e), mermaidText(e.Text, 0))
 			case simulate.EventPress:
-				fmt.Fprintf(&b, "    Caller->>Twilio: presses %s\n", q(e.Text))
+				fmt.Fprintf(&b, "    Caller->>Twilio: presses %s\n", mermaidText(e.Text, 0))
 			case simulate.EventSpeak:
-				fmt.Fprintf(&b, "    Caller->>Twilio: says %s\n", q(e.Text))
+				fmt.Fprintf(&b, "    Caller->>Twilio: says %s\n", mermaidText(e.Text, 0))
 			case simulate.EventNoInput:
-				fmt.Fprintf(&b, "    Note over Caller,Twilio: %s\n", q(e.Text))
+				fmt.Fprintf(&b, "    Note over Caller,Twilio: %s %s\n", verbOf(e), mermaidText(e.Text, 0))
 			case simulate.EventRecord:
-				fmt.Fprintf(&b, "    Caller->>Twilio: %s\n", q(e.Text))
+				fmt.Fprintf(&b, "    Caller->>Twilio: %s\n", mermaidText(e.Text, 0))
 			case simulate.EventDial:
-				fmt.Fprintf(&b, "    Twilio->>Caller: dials %s, %s\n", q(e.Text), e.Outcome)
-			case simulate.EventHangup, simulate.EventReject, simulate.EventCallerHangup, simulate.EventNotSimulated, simulate.EventError, simulate.EventFallback:
-				fmt.Fprintf(&b, "    Note over Twilio: %s\n", q(e.Text))
+				fmt.Fprintf(&b, "    Twilio->>Caller: dials %s, %s\n", mermaidText(e.Text, 0), e.Outcome)
+			case simulate.EventHangup, simulate.EventReject, simulate.EventCallerHangup, simulate.EventNotSimulated, simulate.EventError, simulate.EventFallback, simulate.EventWarning:
+				text := e.Text
+				if v := verbOf(e); v != "" {
+					text = v + ": " + text
+				}
+				if e.Code != 0 {
+					text = fmt.Sprintf("%d %s", e.Code, text)
+				}
+				fmt.Fprintf(&b, "    Note over Twilio: %s\n", mermaidText(text, 0))
 			}
 		}
 	}
-	fmt.Fprintf(&b, "    Note over Caller,App: %s\n", q("ended: "+t.EndReason+", CallStatus="+t.Status))
+	fmt.Fprintf(&b, "    Note over Caller,App: %s\n", mermaidText("ended: "+t.EndReason+", CallStatus="+t.Status, 0))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mermaidEscapes keeps a message on one line and writes the characters
+// Mermaid reads as syntax as its entity codes (#35; is #, #59; is ;).
+var mermaidEscapes = strings.NewReplacer("#", "#35;", ";", "#59;", "\n", " ", "\r", " ", "\"", "#quot;")
+
+// mermaidText is s for a Mermaid message; max > 0 clips it to max runes
+// (at a word break when there is one) with an ellipsis.
+func mermaidText(s string, max int) string {
+	if r := []rune(s); max > 0 && len(r) > max {
+		cut := string(r[:max-1])
+		if i := strings.LastIndexByte(cut, ' '); i > max/2 {
+			cut = cut[:i]
+		}
+		s = cut + "…"
+	}
+	return mermaidEscapes.Replace(s)
+}
+
+// verbOf is the TwiML verb behind an event: the engine names it on most
+// events; what Twilio itself says (the application-error message) is a Say.
+func verbOf(e simulate.Event) string {
+	if e.Verb != "" {
+		return e.Verb
+	}
+	switch e.Kind {
+	case simulate.EventSay:
+		return "Say"
+	case simulate.EventPlay:
+		return "Play"
+	case simulate.EventPause:
+		return "Pause"
+	}
+	return ""
 }
 
 func pathOf(raw string) string {
