@@ -30,7 +30,7 @@ func TestMermaidDetails(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"Digits=12#35;",       // the caller's keys, whole, with Mermaid's #
+		"Digits=12#35;", // the caller's keys, whole, with Mermaid's #
 		"Twilio->>Caller: Say We are sorry, an application error has occurred. Goodbye.", // the verb, and the text whole
 		"very-long-segment…", // only the path is clipped
 	} {
