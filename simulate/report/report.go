@@ -209,6 +209,9 @@ func writeStepHead(b *strings.Builder, s *simulate.Step, prev contract.Params, p
 	if s.Error != nil {
 		fmt.Fprintf(b, "  %s %s\n", pal.bad.Sprint("✖"), pal.bad.Sprint(s.Error.Error()))
 	}
+	for _, h := range Hints(s) {
+		fmt.Fprintf(b, "    %s %s\n", pal.warn.Sprint("hint:"), h)
+	}
 	for _, p := range s.Problems {
 		c := pal.warn
 		if p.Severity != twiml.SeverityWarning {
