@@ -62,7 +62,7 @@ func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
 	if sc.Steps[0].N > 0 { // the first step as written has no action
 		a.Steps++
 	}
-	a.Requests = len(t.Steps)
+	a.Requests = len(t.Steps) + t.Retries()
 	return a
 }
 

@@ -48,7 +48,7 @@ func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *tw
 	switch {
 	case act.Digits != "":
 		digits, finished := gatherDigits(act.Digits, v)
-		r.event(step, Event{Kind: EventPress, Verb: "Gather", Line: v.Line, Text: act.Digits, Seconds: float64(len(act.Digits)) * 0.3})
+		r.event(step, Event{Kind: EventPress, Verb: "Gather", Line: v.Line, Text: act.Digits, Sent: digits, Finish: finished, Seconds: float64(len(act.Digits)) * 0.3})
 		if digits == "" && !v.Bool("actionOnEmptyResult") {
 			return nil, nil, false // only the finishing key: Twilio treats it as no input
 		}

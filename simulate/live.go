@@ -16,3 +16,15 @@ func NewTranscript(call *contract.Call, start time.Time) *Transcript {
 		StartedAt: start.UTC(),
 	}
 }
+
+// Retries is how many requests of the call were sent again after a failed
+// attempt (#rc): each is one more HTTP request the app saw, or tried to.
+func (t *Transcript) Retries() int {
+	n := 0
+	for _, s := range t.Steps {
+		if s.Request != nil {
+			n += s.Request.Retries
+		}
+	}
+	return n
+}

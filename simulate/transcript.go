@@ -39,6 +39,11 @@ type Event struct {
 	Code    int     `json:"code,omitempty"`
 	Seconds float64 `json:"seconds,omitempty"`
 	Outcome string  `json:"outcome,omitempty"`
+	// Sent is, for a press, the digits the Gather consumed and sent as
+	// Digits; Finish the finishing key that ended the input. The rest of
+	// what was pressed was dropped.
+	Sent   string `json:"sent,omitempty"`
+	Finish string `json:"finish,omitempty"`
 }
 
 // Icon is the symbol the transcript shows for the event.
@@ -113,9 +118,13 @@ type Transcript struct {
 
 // Summary is the one-line outcome of the call.
 func (t *Transcript) Summary() string {
-	s := fmt.Sprintf("%d request", len(t.Steps))
-	if len(t.Steps) != 1 {
+	n, retries := len(t.Steps), t.Retries()
+	s := fmt.Sprintf("%d request", n+retries)
+	if n+retries != 1 {
 		s += "s"
+	}
+	if retries > 0 {
+		s += fmt.Sprintf(" (%d of them retries)", retries)
 	}
 	s += fmt.Sprintf(", %s of call, ended: %s (CallStatus=%s)", t.Duration.Round(time.Second), t.EndReason, t.Status)
 	if t.Warnings > 0 {

@@ -85,3 +85,49 @@ func locateParseError(body string) (line int, elem, src string) {
 	}
 	return line, elem, src
 }
+
+// pressedText says what the caller pressed and what the Gather made of it:
+// with --digits 2345 at numDigits="1" only Digits=2 is sent.
+func pressedText(e simulate.Event) string {
+	text := fmt.Sprintf("pressed %q", e.Text)
+	if e.Sent == "" && e.Finish == "" || e.Sent == e.Text {
+		return text
+	}
+	rest := strings.TrimPrefix(e.Text, e.Sent)
+	if e.Finish != "" {
+		rest = strings.TrimPrefix(rest, e.Finish)
+	}
+	switch {
+	case e.Sent == "":
+		text += fmt.Sprintf(": %q ended the input, nothing sent", e.Finish)
+	case e.Finish != "":
+		text += fmt.Sprintf(": Digits=%s sent, %q ended the input", e.Sent, e.Finish)
+	default:
+		text += fmt.Sprintf(": Digits=%s sent", e.Sent)
+	}
+	if rest != "" {
+		text += fmt.Sprintf(", %q dropped", rest)
+	}
+	return text
+}
+
+// removedKeys are the fields of prev the next request no longer has, such
+// as Digits after a Gather or ErrorCode after a fallback.
+func removedKeys(prev, cur contract.Params) []string {
+	var out []string
+	for _, kv := range prev {
+		if _, ok := cur.Get(kv.Key); !ok && !contains(out, kv.Key) {
+			out = append(out, kv.Key)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

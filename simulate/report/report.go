@@ -177,8 +177,12 @@ func writeStepHead(b *strings.Builder, s *simulate.Step, prev contract.Params, p
 	if req.SendURL != "" {
 		fmt.Fprintf(b, "    %s %s\n", pal.dim.Sprint("delivered to"), req.SendURL)
 	}
+	if req.Retries > 0 {
+		fmt.Fprintf(b, "    %s\n", pal.warn.Sprintf("↻ sent %d times: %d retries after failed attempts (#rc)", req.Retries+1, req.Retries))
+	}
 	show := req.Params
 	hidden := 0
+	var removed []string
 	if prev != nil && !o.Verbose {
 		changed := req.Params.Changed(prev)
 		show = nil
@@ -187,7 +191,13 @@ func writeStepHead(b *strings.Builder, s *simulate.Step, prev contract.Params, p
 		}
 		hidden = len(req.Params) - len(show)
 	}
+	if prev != nil {
+		removed = removedKeys(prev, req.Params)
+	}
 	writeTable(b, show, pal, "    ")
+	if len(removed) > 0 {
+		fmt.Fprintf(b, "    %s %s\n", pal.key.Sprint("removed:"), strings.Join(removed, ", "))
+	}
 	if hidden > 0 {
 		fmt.Fprintf(b, "    %s\n", pal.dim.Sprintf("(%d fields unchanged)", hidden))
 	}
@@ -227,7 +237,7 @@ func writeEvent(b *strings.Builder, e simulate.Event, pal palette) {
 	case simulate.EventSay, simulate.EventSpeak:
 		text = fmt.Sprintf("%q", e.Text)
 	case simulate.EventPress:
-		text = fmt.Sprintf("pressed %q", e.Text)
+		text = pressedText(e)
 	case simulate.EventDial:
 		text = fmt.Sprintf("dialled %s → %s", e.Text, e.Outcome)
 	}
@@ -347,7 +357,11 @@ func WriteMermaid(w io.Writer, t *simulate.Transcript) error {
 			case simulate.EventSay, simulate.EventPlay, simulate.EventPause:
 				fmt.Fprintf(&b, "    Twilio->>Caller: %s %s\n", verbOf(e), mermaidText(e.Text, 0))
 			case simulate.EventPress:
-				fmt.Fprintf(&b, "    Caller->>Twilio: presses %s\n", mermaidText(e.Text, 0))
+				text := "presses " + e.Text
+				if full := pressedText(e); full != fmt.Sprintf("pressed %q", e.Text) {
+					text += " (" + strings.ReplaceAll(full[strings.Index(full, ": ")+2:], `"`, "") + ")"
+				}
+				fmt.Fprintf(&b, "    Caller->>Twilio: %s\n", mermaidText(text, 0))
 			case simulate.EventSpeak:
 				fmt.Fprintf(&b, "    Caller->>Twilio: says %s\n", mermaidText(e.Text, 0))
 			case simulate.EventNoInput:

@@ -64,6 +64,7 @@ func (s *Sender) Send(ctx context.Context, client *http.Client, req *Request) (*
 			break
 		}
 		var class string
+		req.Retries = attempt
 		resp, terr, class = s.attempt(ctx, c, req, min(ov.ReadTimeout, remaining), min(ov.ConnectTimeout, remaining))
 		if terr == nil || class == "" || !ov.Retries(class) || ctx.Err() != nil {
 			return resp, terr

@@ -27,6 +27,9 @@ type Request struct {
 	Body      string             `json:"body,omitempty"`
 	Headers   contract.Params    `json:"headers"`
 	Signature string             `json:"signature,omitempty"`
+	// Retries is how many times the request was sent again after a failed
+	// attempt, as the URL's #rc override allows.
+	Retries int `json:"retries,omitempty"`
 	Overrides contract.Overrides `json:"-"`
 
 	// user holds the credentials of a URL like https://user:pass@host/voice,
