@@ -19,17 +19,15 @@ import (
 
 // Request is one HTTP request of a call, as Twilio would make it.
 type Request struct {
-	Kind      string          `json:"kind"` // initial, gather, redirect, record, dial, fallback, end, status-callback
-	Method    string          `json:"method"`
-	URL       string          `json:"url"`                // what Twilio requests and signs (public URL, GET params included)
-	SendURL   string          `json:"send_url,omitempty"` // where callsim delivered it, when --signing-url maps it elsewhere
-	Params    contract.Params `json:"params"`
-	Body      string          `json:"body,omitempty"`
-	Headers   contract.Params `json:"headers"`
-	Signature string          `json:"signature,omitempty"`
-	// Retries is how many times the request was sent again after a failed
-	// attempt, as the URL's #rc override allows.
-	Retries   int                `json:"retries,omitempty"`
+	Kind      string             `json:"kind"` // initial, gather, redirect, record, dial, fallback, end, status-callback
+	Method    string             `json:"method"`
+	URL       string             `json:"url"`                // what Twilio requests and signs (public URL, GET params included)
+	SendURL   string             `json:"send_url,omitempty"` // where callsim delivered it, when --signing-url maps it elsewhere
+	Params    contract.Params    `json:"params"`
+	Body      string             `json:"body,omitempty"`
+	Headers   contract.Params    `json:"headers"`
+	Signature string             `json:"signature,omitempty"`
+	Retries   int                `json:"retries,omitempty"` // sent again this many times after failed attempts (#rc)
 	Overrides contract.Overrides `json:"-"`
 
 	// user holds the credentials of a URL like https://user:pass@host/voice,
