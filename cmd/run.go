@@ -267,6 +267,11 @@ func (o *RunOptions) badInput(err error, files []string) error {
 			scenarios.WriteGitHubErrors(io.Out, errs)
 		}
 	}
+	if o.JUnit != "" {
+		if werr := o.writeJUnitErrors(errs); werr != nil {
+			return werr
+		}
+	}
 	sent := "; nothing was sent"
 	if o.Check {
 		sent = ""
@@ -283,6 +288,23 @@ func (o *RunOptions) writeJUnit(rep *scenarios.Report, secrets []string) error {
 		return usageErr("--junit: %v", err)
 	}
 	if err := scenarios.WriteJUnit(redact.NewRedactor(f, secrets...), rep, scenarios.TextOptions{}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeJUnitErrors writes --junit for files that could not be run.
+func (o *RunOptions) writeJUnitErrors(errs scenarios.ErrorList) error {
+	secrets := []string{o.Parser.AuthToken}
+	if o.JUnit == "-" {
+		return scenarios.WriteJUnitErrors(redact.NewRedactor(o.IO.Out, secrets...), errs)
+	}
+	f, err := os.Create(o.Path(o.JUnit))
+	if err != nil {
+		return usageErr("--junit: %v", err)
+	}
+	if err := scenarios.WriteJUnitErrors(redact.NewRedactor(f, secrets...), errs); err != nil {
 		f.Close()
 		return err
 	}

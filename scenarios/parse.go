@@ -792,16 +792,18 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 	}
 
 	// What the simulate package checks, placed at the key it is about.
-	if len(p.errs) == p.seen && opt.URL != "" {
-		call, cerr := contract.NewCall(spec)
-		if cerr != nil {
+	// Checked even after other problems, so that one run reports them all.
+	if opt.URL != "" {
+		before := len(p.errs)
+		call, cerrs := callProblems(spec)
+		for _, cerr := range cerrs {
 			p.simulateError(cerr, m)
 		}
-		verr := opt.Validate()
-		if verr != nil {
+		verrs := optionProblems(opt)
+		for _, verr := range verrs {
 			p.simulateError(verr, m)
 		}
-		if cerr == nil && verr == nil {
+		if len(cerrs) == 0 && len(verrs) == 0 && len(p.errs) == before {
 			if _, err := simulate.Preview(call, opt); err != nil {
 				p.simulateError(err, m)
 			}
@@ -844,6 +846,11 @@ func (p *parser) simulateError(err error, m *mapping) {
 	}
 	if key == "url" && p.l.URL != "" {
 		msg = "--url: " + msg
+	}
+	for _, e := range p.errs[p.seen:] {
+		if e.Key == key {
+			return // the parser said it already
+		}
 	}
 	p.errorf(at, key, "%s%s", msg, p.hint(key))
 }

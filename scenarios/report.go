@@ -237,6 +237,7 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Skipped   *junitMessage `xml:"skipped"`
 	Failure   *junitMessage `xml:"failure"`
+	Error     *junitMessage `xml:"error"`
 	Flaky     []junitRerun  `xml:"flakyFailure"`
 	Rerun     []junitRerun  `xml:"rerunFailure"`
 }
