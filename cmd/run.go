@@ -216,6 +216,8 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	rep := runner.Run(ctx, list)
 	if prog != nil {
 		prog.Done()
+	} else {
+		topts.ResultLines = true
 	}
 
 	switch {

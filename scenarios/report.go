@@ -25,6 +25,9 @@ type TextOptions struct {
 	StableTimes bool
 	// Verbose shows the transcript of passing scenarios too.
 	Verbose bool
+	// ResultLines starts the report with a ✔ / ✘ / ↷ line per scenario,
+	// for output that had no live progress (a CI log).
+	ResultLines bool
 }
 
 type pal struct{ ok, bad, warn, dim, head *color.Color }
@@ -125,7 +128,7 @@ func FailureText(r *Result, o TextOptions) string {
 	}
 	if last.Transcript != nil {
 		b.WriteString("  transcript of the call:\n")
-		b.WriteString(indent(transcriptText(last.Transcript, o), "    "))
+		b.WriteString(indent(failedTranscriptText(last.Transcript, o), "    "))
 	}
 	return b.String()
 }
@@ -170,6 +173,15 @@ func transcriptText(t *simulate.Transcript, o TextOptions) string {
 	return b.String()
 }
 
+// failedTranscriptText is the transcript of a failed attempt: its last
+// line is marked ✘ even when the call itself went well, since the
+// scenario did not.
+func failedTranscriptText(t *simulate.Transcript, o TextOptions) string {
+	var b strings.Builder
+	report.WriteText(&b, t, report.Options{Color: o.Color, StableTimes: o.StableTimes, Failed: true})
+	return b.String()
+}
+
 func indent(s, prefix string) string {
 	s = strings.TrimRight(s, "\n")
 	if s == "" {
@@ -188,6 +200,11 @@ func indent(s, prefix string) string {
 // every failure (and, verbose, every transcript), then the closing line.
 func WriteText(w io.Writer, rep *Report, o TextOptions) error {
 	var b strings.Builder
+	if o.ResultLines {
+		for _, r := range rep.Results {
+			b.WriteString(ResultLine(r, o) + "\n")
+		}
+	}
 	for _, r := range rep.Results {
 		switch {
 		case r.Status == Failed:
@@ -357,7 +374,7 @@ func attemptText(sc *Scenario, a *Attempt, o TextOptions) string {
 	writeFailures(&b, sc, a, newPal(false))
 	if a.Transcript != nil {
 		b.WriteString("  transcript of the call:\n")
-		b.WriteString(indent(transcriptText(a.Transcript, o), "    "))
+		b.WriteString(indent(failedTranscriptText(a.Transcript, o), "    "))
 	}
 	return b.String()
 }

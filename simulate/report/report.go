@@ -25,6 +25,9 @@ type Options struct {
 	// StableTimes replaces measured latencies with a placeholder, so golden
 	// files do not churn.
 	StableTimes bool
+	// Failed marks the summary ✘ whatever the call's own outcome: the call
+	// is shown because something about it failed (a scenario's check).
+	Failed bool
 	// ProfileNote adds to the header that the API profile is the default
 	// one and how to choose today's fields: for a person at a terminal who
 	// did not choose.
@@ -143,7 +146,7 @@ func (lv *Live) End(t *simulate.Transcript) error {
 	lv.Flush()
 	lv.release()
 	mark := lv.pal.ok.Sprint("✔")
-	if t.Failed {
+	if t.Failed || lv.o.Failed {
 		mark = lv.pal.bad.Sprint("✘")
 	}
 	lv.write(fmt.Sprintf("\n%s %s\n", mark, t.Summary()))
