@@ -260,6 +260,7 @@ func (o *callFlags) build(f *cmdutil.Factory, c *cobra.Command, common Common, d
 	if opts.Spec.Params, err = parsePairs(o.params, "--param"); err != nil {
 		return nil, err
 	}
+	warnManaged(f.IOStreams.ErrOut, opts.Spec.Params)
 	if needURL && o.url == "" {
 		return nil, usageErr("--url is required (the voice webhook to call, e.g. %s http://localhost:3000/voice)", c.CommandPath())
 	}

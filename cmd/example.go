@@ -105,6 +105,7 @@ Formats (--format):
 			if opts.Spec.Params, err = parsePairs(params, "--param"); err != nil {
 				return err
 			}
+			warnManaged(f.IOStreams.ErrOut, opts.Spec.Params)
 			opts.Request = example.Options{Method: strings.ToUpper(method), AuthToken: authToken, Speech: speech}
 			if urlGiven {
 				opts.Request.URL = rawURL

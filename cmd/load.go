@@ -247,6 +247,7 @@ func scenarioFlows(f *cmdutil.Factory, c *cobra.Command, flags *callFlags, paths
 	if loader.Params, err = parsePairs(flags.params, "--param"); err != nil {
 		return nil, nil, err
 	}
+	warnManaged(f.IOStreams.ErrOut, loader.Params)
 	seed := seedOf(c, flags.seed)
 	for i, p := range paths {
 		paths[i] = f.Path(p)

@@ -117,6 +117,7 @@ format; 'go doc github.com/callsim/callsim/scenarios' describes it in full.`,
 			if opts.Parser.Params, err = parsePairs(params, "--param"); err != nil {
 				return err
 			}
+			warnManaged(f.IOStreams.ErrOut, opts.Parser.Params)
 			vars := map[string]string{}
 			for _, kv := range env {
 				k, v, ok := strings.Cut(kv, "=")

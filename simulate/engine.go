@@ -299,6 +299,7 @@ func (r *run) fetch(ctx context.Context, kind string, target webhook.Target, par
 func (r *run) begin(kind string, target webhook.Target, params contract.Params) (*Step, *webhook.Request) {
 	step := &Step{N: len(r.t.Steps) + 1}
 	r.t.Steps = append(r.t.Steps, step)
+	params = params.Merge(r.call.Overrides) // --param wins on every request (contract.ManagedField)
 	req, err := r.signer.Build(kind, target, params, r.rnd)
 	if err != nil {
 		var te *contract.TwilioError

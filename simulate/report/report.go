@@ -149,8 +149,25 @@ func (lv *Live) End(t *simulate.Transcript) error {
 	if t.Failed || lv.o.Failed {
 		mark = lv.pal.bad.Sprint("✘")
 	}
-	lv.write(fmt.Sprintf("\n%s %s\n", mark, t.Summary()))
+	lv.write(fmt.Sprintf("\n%s %s%s\n", mark, t.Summary(), sentStatusNote(t)))
 	return lv.err
+}
+
+// sentStatusNote keeps the summary true when --param replaced CallStatus:
+// the call ended as the summary says, but the end-of-call request told the
+// app something else.
+func sentStatusNote(t *simulate.Transcript) string {
+	for i := len(t.Steps) - 1; i >= 0; i-- {
+		r := t.Steps[i].Request
+		if r == nil || r.Kind != "end" {
+			continue
+		}
+		if v, ok := r.Params.Get("CallStatus"); ok && v != t.Status {
+			return fmt.Sprintf("; the requests said CallStatus=%s (--param)", v)
+		}
+		break
+	}
+	return ""
 }
 
 func (lv *Live) write(s string) {
