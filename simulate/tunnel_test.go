@@ -57,7 +57,9 @@ func TestSigningURLPassesAProxyAwareValidator(t *testing.T) {
 	t.Parallel()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/voice", twimlRoute(resp(`<Gather action="/menu" numDigits="1"><Say>Press 1</Say></Gather>`)))
-	mux.HandleFunc("/menu", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/menu/2", http.StatusTemporaryRedirect) })
+	mux.HandleFunc("/menu", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/menu/2", http.StatusTemporaryRedirect)
+	})
 	mux.HandleFunc("/menu/2", twimlRoute(resp(`<Say>bye</Say><Hangup/>`)))
 	mux.HandleFunc("/status", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	app := &expressApp{next: mux}

@@ -86,10 +86,10 @@ func (a *recorder) sids(kind string) []string {
 }
 
 func config(url string, calls int64, conc int) Config {
+	// 2010-04-01 reports the end of a call to the status callback only
 	return Config{
 		Flows: []Flow{{
 			Spec:      contract.CallSpec{APIVersion: "2010-04-01", Seed: 42},
-			// 2010-04-01 reports the end of a call to the status callback only
 			Options:   simulate.Options{URL: url, AuthToken: token, StatusCallback: strings.TrimSuffix(url, "/voice") + "/status"},
 			NewCaller: func(int64) simulate.Caller { return &simulate.ScriptCaller{Digits: []string{"1"}} },
 		}},
