@@ -221,7 +221,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	}
 	ctx, stop := o.Interrupt(ctx)
 	defer stop()
-	if err := waitForApp(ctx, simulate.NewRedactor(io.ErrOut, secrets...), o.WaitFor, scenarioURLs(list)); err != nil {
+	if err := waitForApp(ctx, io.ErrOut, o.WaitFor, scenarioURLs(list)); err != nil {
 		return err
 	}
 	rep := runner.Run(ctx, list)

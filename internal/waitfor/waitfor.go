@@ -23,9 +23,21 @@ import (
 	"net/url"
 	"syscall"
 	"time"
-
-	"github.com/callsim/callsim/simulate"
 )
+
+// Twilio's error codes for an app that does not answer, with the words of
+// its error dictionary (as the simulate package reports them for calls).
+const (
+	errRetrieval  = 11200
+	errConnection = 11205
+	errBadHost    = 11210
+)
+
+var errorWords = map[int]string{
+	errRetrieval:  "HTTP retrieval failure",
+	errConnection: "HTTP connection failure",
+	errBadHost:    "HTTP bad host name",
+}
 
 // Backoff between probes of one URL: the first retry comes soon (a
 // loopback app usually starts in well under a second), later ones no
@@ -40,8 +52,8 @@ const (
 
 // Options are the optional parts of Wait.
 type Options struct {
-	// Client sends the probes; nil is one on simulate's transport (no
-	// proxy, as Twilio's own requests).
+	// Client sends the probes; nil is a client of its own that, like
+	// callsim's calls, uses no proxy.
 	Client *http.Client
 	// Waiting, when set, is called once for each URL whose first probe
 	// failed, with that failure, before the wait for it starts.
@@ -67,13 +79,17 @@ func (e *Error) Unwrap() error { return e.Last }
 // that did not, or the context's error when ctx ends first. URLs on the
 // same scheme and host are probed once, at the first of them.
 func Wait(ctx context.Context, urls []string, within time.Duration, opts Options) error {
-	client := opts.Client
-	if client == nil {
-		client = &http.Client{Transport: simulate.NewTransport()}
+	var transport http.RoundTripper
+	if opts.Client != nil {
+		transport = opts.Client.Transport
+	} else {
+		own := &http.Transport{} // Proxy nil: straight to the app
+		defer own.CloseIdleConnections()
+		transport = own
 	}
 	// Redirects would send the probe elsewhere; the answer itself is enough.
-	client = &http.Client{
-		Transport:     client.Transport,
+	client := &http.Client{
+		Transport:     transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	wctx, cancel := context.WithTimeout(ctx, within)
@@ -170,28 +186,28 @@ func describe(err error) error {
 		verify  *tls.CertificateVerificationError
 	)
 	twilio := func(code int, format string, args ...any) error {
-		return fmt.Errorf("%d %s: %s", code, simulate.ErrorWords(code), fmt.Sprintf(format, args...))
+		return fmt.Errorf("%d %s: %s", code, errorWords[code], fmt.Sprintf(format, args...))
 	}
 	switch {
 	case errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid), errors.As(err, &verify):
 		return nil
 	case errors.As(err, &dnsErr):
-		return twilio(simulate.ErrBadHost, "cannot resolve %s", dnsErr.Name)
+		return twilio(errBadHost, "cannot resolve %s", dnsErr.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return twilio(simulate.ErrConnection, "connection refused")
+		return twilio(errConnection, "connection refused")
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		if opErr.Timeout() {
-			return twilio(simulate.ErrConnection, "connect timed out")
+			return twilio(errConnection, "connect timed out")
 		}
-		return twilio(simulate.ErrConnection, "%v", opErr.Err)
+		return twilio(errConnection, "%v", opErr.Err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return twilio(simulate.ErrHTTPRetrieval, "no answer to a HEAD request")
+		return twilio(errRetrieval, "no answer to a HEAD request")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
-		return twilio(simulate.ErrHTTPRetrieval, "the server closed the connection without an answer")
+		return twilio(errRetrieval, "the server closed the connection without an answer")
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return twilio(simulate.ErrHTTPRetrieval, "%v", err)
+	return twilio(errRetrieval, "%v", err)
 }
