@@ -60,7 +60,7 @@ type goreleaser struct {
 		Filters struct{ Exclude []string }
 	}
 	Release struct {
-		GitHub struct{ Owner, Name string } `yaml:"github"`
+		GitHub     struct{ Owner, Name string } `yaml:"github"`
 		Prerelease string
 	}
 }
