@@ -45,7 +45,8 @@ type goreleaser struct {
 			Goos    string
 			Formats []string
 		} `yaml:"format_overrides"`
-		NameTemplate string `yaml:"name_template"`
+		NameTemplate string   `yaml:"name_template"`
+		BuildsInfo   fileInfo `yaml:"builds_info"`
 		Files        []archiveFile
 	}
 	Checksum struct {
@@ -70,6 +71,12 @@ type archiveFile struct {
 	Src         string
 	Dst         string
 	StripParent bool `yaml:"strip_parent"`
+	Info        fileInfo
+}
+
+// fileInfo is what an archived file records besides its bytes.
+type fileInfo struct {
+	Mtime string
 }
 
 func (f *archiveFile) UnmarshalYAML(n *yaml.Node) error {
@@ -126,12 +133,21 @@ func TestGoreleaserConfig(t *testing.T) {
 	if len(a.FormatOverrides) != 1 || a.FormatOverrides[0].Goos != "windows" || !slices.Equal(a.FormatOverrides[0].Formats, []string{"zip"}) {
 		t.Errorf("Windows archives are not zip: %+v", a.FormatOverrides)
 	}
-	// GoReleaser fails the release when a glob matches nothing: catch a
-	// moved file now.
+	// GoReleaser only warns when a glob matches nothing, and the archives
+	// go out without the file: catch a moved file now.
 	for _, f := range a.Files {
 		m, err := filepath.Glob(filepath.Join(root, f.Src))
 		if err != nil || len(m) == 0 {
 			t.Errorf("archive file %q matches nothing in the repository", f.Src)
+		}
+	}
+	// Reproducible archives: every file dated by the commit.
+	if a.BuildsInfo.Mtime != "{{ .CommitDate }}" {
+		t.Errorf("the binary in the archive is dated %q, want {{ .CommitDate }}", a.BuildsInfo.Mtime)
+	}
+	for _, f := range a.Files {
+		if f.Info.Mtime != "{{ .CommitDate }}" {
+			t.Errorf("archive file %q is dated %q, want {{ .CommitDate }}", f.Src, f.Info.Mtime)
 		}
 	}
 	if g.Checksum.NameTemplate == "" {
