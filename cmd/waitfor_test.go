@@ -14,7 +14,12 @@ import (
 // for it with --wait-for, says so once, and replays the scenarios.
 func TestRunWaitsForLateApp(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// 127.0.0.2 where there is one (Linux): once closed, the port may go to
+	// another test's listener, and those are on 127.0.0.1.
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

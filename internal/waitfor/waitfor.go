@@ -20,7 +20,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -161,9 +163,16 @@ func probe(ctx context.Context, client *http.Client, u *url.URL) error {
 		return err
 	}
 	req.Header.Set("User-Agent", "callsim-wait-for")
+	// A probe cut short by its deadline says which phase it was in.
+	var ph phases
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		DNSStart: func(httptrace.DNSStartInfo) { ph.resolving.Store(true) },
+		DNSDone:  func(httptrace.DNSDoneInfo) { ph.resolved.Store(true) },
+		GotConn:  func(httptrace.GotConnInfo) { ph.connected.Store(true) },
+	}))
 	resp, err := client.Do(req)
 	if err != nil {
-		return describe(err)
+		return describe(err, u, &ph)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096)) // lets the connection be reused
 	resp.Body.Close()
@@ -174,9 +183,12 @@ func probe(ctx context.Context, client *http.Client, u *url.URL) error {
 	return nil
 }
 
+// phases are the steps a probe got through.
+type phases struct{ resolving, resolved, connected atomic.Bool }
+
 // describe says why a probe got no HTTP answer, in the words of Twilio's
 // error dictionary, or nil for a certificate error (the server is up).
-func describe(err error) error {
+func describe(err error, u *url.URL, ph *phases) error {
 	var (
 		dnsErr  *net.DNSError
 		opErr   *net.OpError
@@ -201,6 +213,12 @@ func describe(err error) error {
 		}
 		return twilio(errConnection, "%v", opErr.Err)
 	case errors.Is(err, context.DeadlineExceeded):
+		switch {
+		case ph.resolving.Load() && !ph.resolved.Load():
+			return twilio(errBadHost, "cannot resolve %s: timed out", u.Hostname())
+		case !ph.connected.Load():
+			return twilio(errConnection, "connect timed out")
+		}
 		return twilio(errRetrieval, "no answer to a HEAD request")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
 		return twilio(errRetrieval, "the server closed the connection without an answer")

@@ -3,9 +3,12 @@ package waitfor
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,10 +18,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// freeAddr is a loopback address nothing listens on (yet).
+// freeAddr is a loopback address nothing listens on (yet). It is on
+// 127.0.0.2 where the system has it (Linux): the port, once closed, can
+// go to the next listener on the machine, and listeners (httptest's, other
+// tests') are on 127.0.0.1, where a probe of this address would reach them.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +183,9 @@ func TestWaitEveryHostOnce(t *testing.T) {
 // reports the certificate.
 func TestWaitCertificateErrorIsUp(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	srv.StartTLS()
 	defer srv.Close()
 	var rec recorder
 	if err := Wait(context.Background(), []string{srv.URL}, 5*time.Second, Options{Waiting: rec.waiting}); err != nil {
@@ -196,12 +207,59 @@ func TestWaitCanceled(t *testing.T) {
 	}
 }
 
+// A host that does not resolve is 11210, whether the resolver says so or
+// the wait ends first. The resolver is a stand-in: the test needs no DNS.
 func TestWaitBadHost(t *testing.T) {
 	t.Parallel()
-	// .invalid never resolves (RFC 6761), and fails without the network.
-	err := Wait(context.Background(), []string{"http://app.invalid:3000/voice"}, 100*time.Millisecond, Options{})
-	want := "http://app.invalid:3000/voice did not answer within 100ms: 11210 HTTP bad host name: cannot resolve app.invalid"
-	if err == nil || err.Error() != want {
-		t.Errorf("Wait = %v\nwant %s", err, want)
+	for _, tc := range []struct {
+		name string
+		dial func(ctx context.Context, network, addr string) (net.Conn, error)
+		want string
+	}{{
+		name: "no such host",
+		dial: func(context.Context, string, string) (net.Conn, error) {
+			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "app.invalid", IsNotFound: true}}
+		},
+		want: "11210 HTTP bad host name: cannot resolve app.invalid",
+	}, {
+		name: "resolver too slow",
+		dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			if tr := httptrace.ContextClientTrace(ctx); tr != nil && tr.DNSStart != nil {
+				tr.DNSStart(httptrace.DNSStartInfo{Host: "app.invalid"})
+			}
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+		want: "11210 HTTP bad host name: cannot resolve app.invalid: timed out",
+	}, {
+		name: "connect too slow",
+		dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		},
+		want: "11205 HTTP connection failure: connect timed out",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			client := &http.Client{Transport: &http.Transport{DialContext: tc.dial}}
+			err := Wait(context.Background(), []string{"http://app.invalid:3000/voice"}, 100*time.Millisecond, Options{Client: client})
+			want := "http://app.invalid:3000/voice did not answer within 100ms: " + tc.want
+			if err == nil || err.Error() != want {
+				t.Errorf("Wait = %v\nwant %s", err, want)
+			}
+		})
+	}
+}
+
+// An app that accepts connections but does not answer within the wait.
+func TestWaitNoAnswer(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	err := Wait(context.Background(), []string{srv.URL}, 200*time.Millisecond, Options{})
+	if err == nil || !strings.HasSuffix(err.Error(), ": 11200 HTTP retrieval failure: no answer to a HEAD request") {
+		t.Errorf("Wait = %v, want 11200 no answer", err)
 	}
 }
