@@ -322,6 +322,9 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	}
 	ropts := report.Options{Color: io.ColorEnabled(), Verbose: o.Verbose}
 	if o.DryRun {
+		if !call.Answered() && !call.Profile.FetchUnanswered {
+			return usageErr("--dry-run shows the first request to the voice URL, and with --dial-status %s on API %s Twilio sends none: the call reaches the app through its status callback only", call.DialStatus, call.Profile.Name)
+		}
 		req, err := simulate.Preview(call, o.Options)
 		if err != nil {
 			return o.flagError(err)

@@ -178,6 +178,7 @@ func (rn *Runner) Run(ctx context.Context, call *contract.Call, h CallHooks) *Tr
 			CallSid: call.CallSid, AccountSid: call.AccountSid, APIVersion: call.Profile.Name,
 			Direction: call.DirectionValue(), From: call.Caller.Format(call.Profile), To: call.Called.Format(call.Profile),
 			StartedAt: now().UTC(),
+			Steps:     []*Step{}, // an unanswered 2010-04-01 call has none: [] in JSON, not null
 		},
 	}
 	if r.caller == nil {
