@@ -229,6 +229,7 @@ var flowFlags = []string{
 	"method", "from", "to", "dial-status", "api-version", "account-sid", "signing-url", "timeout",
 	"no-geo", "no-end", "digits", "speech", "record-seconds", "dial-outcome", "fallback-url",
 	"fallback-method", "status-callback", "status-callback-method", "status-events", "max-steps", "direction",
+	"answered-by", "async-amd", "async-amd-callback", "async-amd-callback-method",
 }
 
 // scenarioFlows loads --scenario files: one flow per scenario (skipped ones
