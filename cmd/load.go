@@ -47,7 +47,8 @@ func NewCmdLoad(f *cmdutil.Factory, runF func(*LoadOptions) error) *cobra.Comman
 		Long: `load places many whole simulated calls against your voice webhook at once: each
 call has its own CallSid, numbers and geography, is signed, and follows your
 TwiML with the same flow flags as inbound (--digits, --dial-outcome,
---status-callback …) through to the end-of-call request.
+--status-callback …) through to the end of the call (the end-of-call request
+with the legacy API, the status callback with 2010-04-01).
 
 Two ways to load:
   --calls N --concurrency C   N calls, C always in flight (closed model)

@@ -130,7 +130,9 @@
 // status_callbacks: [completed] instead), status_callbacks (the
 // events delivered, in order: initiated, ringing, answered, completed),
 // errors (the Twilio error codes the call had, in order), warnings (the
-// number of TwiML warnings). A call with errors (a 500, bad TwiML, a
+// number of warnings: TwiML's 12200 and 13xxx, a callback answered 4xx or
+// 5xx (15003, which does not fail the call), status events an inbound
+// call's status callback cannot have). A call with errors (a 500, bad TwiML, a
 // timeout) fails unless expect_end.errors lists them.
 //
 // # Matching text

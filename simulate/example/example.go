@@ -31,7 +31,7 @@ func Kinds() []Kind { return slices.Clone(kinds) }
 var kinds = []Kind{
 	{"inbound", "initial", "the first request of an inbound call: someone phoned your Twilio number"},
 	{"outbound", "initial", "the first request of an outbound call your app placed through the REST API"},
-	{"completed", "end", "the end-of-call request: the voice URL again with CallStatus=completed"},
+	{"completed", "end", "the end-of-call request (legacy API): the voice URL again with CallStatus=completed"},
 	{"gather", "gather", "the Gather action request: what the caller pressed"},
 	{"record", "record", "the Record action request: the message the caller left"},
 	{"dial", "dial", "the Dial action request: how the dialled call went"},
