@@ -29,6 +29,11 @@ type Action struct {
 	Speech        string  // Gather speech result
 	Confidence    float64 // speech confidence, 0 = default 0.9
 	RecordSeconds int     // Record: length of the recording
+	// RecordEnd says how a Record ends: contract.RecordEndKey (Digits, or
+	// the last of finishOnKey), RecordEndSilence, RecordEndMaxLength or
+	// RecordEndHangup; "" is a key.
+	RecordEnd     string
+	Transcription string // Record transcribe="true": the text Twilio transcribes
 	DialOutcome   string  // Dial: completed, busy, no-answer, failed, canceled
 	Hangup        bool    // the caller hangs up now
 }
@@ -52,19 +57,44 @@ type ScriptCaller struct {
 	Speech                []string
 	RecordSeconds         int
 	DialOutcomes          []string
+	RecordEnds            []string // per Record, the last repeats: key, key:#, silence, max-length, hangup
+	Transcription         string   // text of every transcribed recording
 	digits, speech, dials int
+	records               int
 }
+
+// ParseRecordEnd reads one --record-end value: key, key:<k>, silence,
+// max-length or hangup.
+func ParseRecordEnd(s string) (end, key string, err error) {
+	end, key, hasKey := strings.Cut(strings.TrimSpace(s), ":")
+	if !slices.Contains(contract.RecordEnds(), end) {
+		return "", "", fmt.Errorf("unknown way for a recording to end %q (allowed: key, key:<0-9*#>, silence, max-length, hangup)", s)
+	}
+	if hasKey && (end != contract.RecordEndKey || len(key) != 1 || strings.Trim(key, callerKeys) != "") {
+		return "", "", fmt.Errorf("%q: only key takes a key, one of 0-9 * # (key:#)", s)
+	}
+	return end, key, nil
+}
+
+// callerKeys are what a caller can press; w and W (pauses) exist only in
+// SendDigits and <Play digits>.
+const callerKeys = "0123456789*#"
 
 // Validate checks the script's values and names the bad flag.
 func (s *ScriptCaller) Validate() error {
 	for _, d := range s.Digits {
-		if strings.Trim(d, "0123456789*#wW") != "" {
-			return contract.NewInputError("digits", d, "%q: keys are 0-9, * and #", d)
+		if strings.Trim(d, callerKeys) != "" {
+			return contract.NewInputError("digits", d, "%q: a caller presses only 0-9, * and # (w and W are pauses of SendDigits, not keys)", d)
 		}
 	}
 	for _, o := range s.DialOutcomes {
 		if !slices.Contains(dialOutcomes, o) {
 			return contract.NewInputError("dial-outcome", o, "unknown dial outcome %q (allowed: %s)", o, strings.Join(dialOutcomes, ", "))
+		}
+	}
+	for _, e := range s.RecordEnds {
+		if _, _, err := ParseRecordEnd(e); err != nil {
+			return contract.NewInputError("record-end", e, "%v", err)
 		}
 	}
 	if s.RecordSeconds < 0 {
@@ -91,7 +121,13 @@ func (s *ScriptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 		if secs == 0 {
 			secs = 5
 		}
-		return Action{RecordSeconds: secs}, nil
+		act := Action{RecordSeconds: secs, Transcription: s.Transcription}
+		if len(s.RecordEnds) > 0 {
+			i := min(s.records, len(s.RecordEnds)-1)
+			s.records++
+			act.RecordEnd, act.Digits, _ = ParseRecordEnd(s.RecordEnds[i])
+		}
+		return act, nil
 	case "Dial":
 		if len(s.DialOutcomes) == 0 {
 			return Action{DialOutcome: "completed"}, nil
