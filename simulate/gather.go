@@ -33,10 +33,9 @@ func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *tw
 		r.audio(step, c)
 	}
 	input := strings.Fields(v.Attr("input"))
-	if !r.call.Profile.E164 && slices.Contains(input, "speech") {
+	if !r.call.Profile.E164 && slices.Contains(input, "speech") && !slices.Contains(input, "dtmf") {
 		r.event(step, Event{Kind: EventWarning, Verb: "Gather", Line: v.Line,
 			Text: "the first-generation API (--api-version legacy) had no speech input: the caller can only press keys"})
-		input = slices.DeleteFunc(slices.Clone(input), func(s string) bool { return s == "speech" })
 	}
 	act, ok := r.prompt(ctx, "Gather", v, Prompt{Input: input})
 	if !ok {
@@ -56,6 +55,12 @@ func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *tw
 			return nil, nil, false // only the finishing key: Twilio treats it as no input
 		}
 		extra = contract.GatherDigitsFields(r.call.Profile, digits, finished)
+	case act.Speech != "" && !r.call.Profile.E164:
+		r.event(step, Event{Kind: EventWarning, Verb: "Gather", Line: v.Line, Text: fmt.Sprintf("%q is not heard: the first-generation API (--api-version legacy) had no speech input", act.Speech)})
+		r.event(step, Event{Kind: EventNoInput, Verb: "Gather", Line: v.Line, Text: fmt.Sprintf("no input within %d s", timeout), Seconds: float64(timeout)})
+		if !v.Bool("actionOnEmptyResult") {
+			return nil, nil, false
+		}
 	case act.Speech != "":
 		r.event(step, Event{Kind: EventSpeak, Verb: "Gather", Line: v.Line, Text: act.Speech, Seconds: speechSeconds(act.Speech)})
 		r.partialResults(ctx, v, act.Speech)
