@@ -70,8 +70,11 @@ func ParseRecordEnd(s string) (end, key string, err error) {
 	if !slices.Contains(contract.RecordEnds(), end) {
 		return "", "", fmt.Errorf("unknown way for a recording to end %q (allowed: key, key:<0-9*#>, silence, max-length, hangup)", s)
 	}
-	if hasKey && (end != contract.RecordEndKey || len(key) != 1 || strings.Trim(key, callerKeys) != "") {
-		return "", "", fmt.Errorf("%q: only key takes a key, one of 0-9 * # (key:#)", s)
+	if hasKey && end != contract.RecordEndKey {
+		return "", "", fmt.Errorf("%q: only key takes a key (key:#)", s)
+	}
+	if hasKey && (len(key) != 1 || strings.Trim(key, callerKeys) != "") {
+		return "", "", fmt.Errorf("%q: the key is one of 0-9, * and # (key:#)", s)
 	}
 	return end, key, nil
 }
