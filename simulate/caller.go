@@ -34,8 +34,8 @@ type Action struct {
 	// RecordEndHangup; "" is a key.
 	RecordEnd     string
 	Transcription string // Record transcribe="true": the text Twilio transcribes
-	DialOutcome   string  // Dial: completed, busy, no-answer, failed, canceled
-	Hangup        bool    // the caller hangs up now
+	DialOutcome   string // Dial: completed, busy, no-answer, failed, canceled
+	Hangup        bool   // the caller hangs up now
 }
 
 // Caller plays the person on the phone. Implementations: a script of

@@ -197,7 +197,7 @@ func TestDialConferenceIsAnswered(t *testing.T) {
 func TestDialNumberLegCallbacksAndWhisper(t *testing.T) {
 	t.Parallel()
 	tr, app := verbCall(t, "2010-04-01", map[string]http.HandlerFunc{
-		"/voice": twimlRoute(resp(`<Dial action="/after" record="record-from-answer-dual" recordingStatusCallback="/rec"><Number statusCallback="/leg" statusCallbackEvent="initiated ringing answered completed" url="/whisper">+14155550100</Number></Dial>`)),
+		"/voice":   twimlRoute(resp(`<Dial action="/after" record="record-from-answer-dual" recordingStatusCallback="/rec"><Number statusCallback="/leg" statusCallbackEvent="initiated ringing answered completed" url="/whisper">+14155550100</Number></Dial>`)),
 		"/whisper": twimlRoute(resp(`<Say>Call from the support line</Say>`)),
 		"/leg":     twimlRoute(""), "/rec": twimlRoute(""), "/after": twimlRoute(resp(`<Hangup/>`)),
 	}, simulate.ScriptCaller{}, "")
@@ -272,7 +272,7 @@ func TestEnqueueWaitURLAndAction(t *testing.T) {
 func TestDialQueueURLIsRequested(t *testing.T) {
 	t.Parallel()
 	tr, app := verbCall(t, "2010-04-01", map[string]http.HandlerFunc{
-		"/voice": twimlRoute(resp(`<Dial><Queue url="/about-to-connect">support</Queue></Dial>`)),
+		"/voice":            twimlRoute(resp(`<Dial><Queue url="/about-to-connect">support</Queue></Dial>`)),
 		"/about-to-connect": twimlRoute(resp(`<Say>You are connected to an agent</Say>`)),
 	}, simulate.ScriptCaller{}, "")
 	p := byPath(t, app, "/about-to-connect")
