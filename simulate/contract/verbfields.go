@@ -149,6 +149,10 @@ type ChildLeg struct {
 // status callbacks and its whisper URL): its own CallSid, the parent's as
 // ParentCallSid, Direction outbound-dial.
 func ChildLegParams(p *Profile, leg ChildLeg, status string) Params {
+	version := p.Name
+	if !p.StatusCallbacks {
+		version = v20100401.Name // child-leg callbacks came with today's API
+	}
 	return Params{
 		{"AccountSid", leg.AccountSid},
 		{"CallSid", leg.CallSid},
@@ -159,7 +163,7 @@ func ChildLegParams(p *Profile, leg ChildLeg, status string) Params {
 		{"Called", leg.To},
 		{"CallStatus", status},
 		{"Direction", "outbound-dial"},
-		{"ApiVersion", p.Name},
+		{"ApiVersion", version},
 	}
 }
 
@@ -206,4 +210,52 @@ func DequeueFields(queueSid, dequeuedCallSid, dequeuingCallSid string, seconds i
 		{"QueueTime", strconv.Itoa(seconds)},
 		{"DequeingCallSid", dequeuingCallSid},
 	}
+}
+
+// verbCallbackFields documents the fields of the requests above, for
+// `callsim fields` and `callsim example --format markdown`.
+var verbCallbackFields = []CallbackField{
+	{Name: "Language", Kinds: []string{"gather"}, When: "speech input", Sample: "en-US", Applies: isE164,
+		Meaning: "The language the speech was recognised in (the Gather's language), as observed on Twilio's requests."},
+	{Name: "Digits", Kinds: []string{"record"}, When: "a key or a hang-up ended the recording",
+		Meaning: "The key that ended the recording, or hangup when the caller hung up (then CallStatus is completed). Absent when silence or maxLength ended it."},
+	{Name: "RecordingStatus", Kinds: []string{"recording-status"},
+		Meaning: "in-progress, completed or absent (nothing was recorded), per recordingStatusCallbackEvent."},
+	{Name: "RecordingSid", Kinds: []string{"recording-status", "transcription"}, Meaning: "The recording: RE followed by 32 hex digits."},
+	{Name: "RecordingUrl", Kinds: []string{"recording-status", "transcription"}, Meaning: "URL of the recording (WAV; add .mp3 for MP3)."},
+	{Name: "RecordingDuration", Kinds: []string{"recording-status"}, When: "RecordingStatus completed", Meaning: "Length of the recording in seconds."},
+	{Name: "RecordingChannels", Kinds: []string{"recording-status"}, Meaning: "1, or 2 for a dual-channel <Dial> recording."},
+	{Name: "RecordingStartTime", Kinds: []string{"recording-status"}, Meaning: "When the recording started: RFC 2822 date in UTC."},
+	{Name: "RecordingSource", Kinds: []string{"recording-status"}, Meaning: "What made the recording: RecordVerb (<Record>), DialVerb (<Dial record>), OutboundAPI …"},
+	{Name: "RecordingTrack", Kinds: []string{"recording-status"}, Meaning: "The audio recorded: both, inbound or outbound."},
+	{Name: "TranscriptionSid", Kinds: []string{"transcription"}, Meaning: "The transcription: TR followed by 32 hex digits."},
+	{Name: "TranscriptionText", Kinds: []string{"transcription"}, Meaning: "The text of the recording (empty when the transcription failed)."},
+	{Name: "TranscriptionStatus", Kinds: []string{"transcription"}, Meaning: "completed or failed."},
+	{Name: "TranscriptionUrl", Kinds: []string{"transcription"}, Meaning: "The transcription resource in the REST API."},
+	{Name: "UnstableSpeechResult", Kinds: []string{"partial-result"}, Meaning: "The words recognised so far; they may still change."},
+	{Name: "Stability", Kinds: []string{"partial-result"}, Meaning: "How likely the partial result is to stay as it is, 0.0 to 1.0."},
+	{Name: "SequenceNumber", Kinds: []string{"partial-result"}, Meaning: "Order of this partial result within the utterance: 0, 1, 2…"},
+	{Name: "ParentCallSid", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "The call whose <Dial> placed this leg."},
+	{Name: "CallSid", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "The dialled leg's own CallSid (not the caller's)."},
+	{Name: "Direction", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "outbound-dial: a leg placed by <Dial>."},
+	// These requests postdate the first API: they use today's names on
+	// every profile.
+	{Name: "AccountSid", Kinds: []string{"recording-status", "dial-leg-status", "whisper"}, Meaning: "Your account: AC followed by 32 hex digits."},
+	{Name: "CallSid", Kinds: []string{"recording-status"}, Meaning: "The call that was recorded."},
+	{Name: "From", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "The caller ID of the dialled leg: the Dial's callerId, else the caller's number."},
+	{Name: "To", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "The number, client or SIP address dialled."},
+	{Name: "Caller", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "Same as From."},
+	{Name: "Called", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "Same as To."},
+	{Name: "CallStatus", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "The dialled leg's status: initiated, ringing, in-progress, then completed, busy, no-answer, failed or canceled."},
+	{Name: "ApiVersion", Kinds: []string{"dial-leg-status", "whisper"}, Meaning: "API version of the call."},
+	{Name: "QueuePosition", Kinds: []string{"enqueue-wait"}, Meaning: "The caller's place in the queue; 1 is next."},
+	{Name: "QueueSid", Kinds: []string{"enqueue-wait", "enqueue", "dequeue-whisper"}, Meaning: "The queue: QU followed by 32 hex digits."},
+	{Name: "QueueTime", Kinds: []string{"enqueue-wait", "enqueue", "dequeue-whisper"}, Meaning: "Seconds the caller has waited in the queue."},
+	{Name: "AvgQueueTime", Kinds: []string{"enqueue-wait"}, Meaning: "Average seconds callers wait in this queue."},
+	{Name: "CurrentQueueSize", Kinds: []string{"enqueue-wait"}, Meaning: "Calls in the queue now."},
+	{Name: "MaxQueueSize", Kinds: []string{"enqueue-wait"}, Meaning: "How many calls the queue holds."},
+	{Name: "QueueResult", Kinds: []string{"enqueue"},
+		Meaning: "How the caller left the queue: bridged, bridging-in-process, error, hangup, leave, redirected, redirected-from-bridged, queue-full or system-error."},
+	{Name: "CallSid", Kinds: []string{"dequeue-whisper"}, Meaning: "The caller taken out of the queue."},
+	{Name: "DequeingCallSid", Kinds: []string{"dequeue-whisper"}, Meaning: "The call whose <Dial><Queue> took the caller out of the queue (Twilio's spelling)."},
 }

@@ -36,6 +36,16 @@ var kinds = []Kind{
 	{"record", "record", "the Record action request: the message the caller left"},
 	{"dial", "dial", "the Dial action request: how the dialled call went"},
 	{"status-callback", "status-callback", "the status callback of the completed event"},
+	// Requests TwiML asks for besides the action URLs. Appended, so the
+	// kinds above keep their seed streams (and their golden examples).
+	{"recording-status", "recording-status", "the recordingStatusCallback of <Record> or <Dial record>: the recording is ready"},
+	{"transcription", "transcription", "the transcribeCallback of <Record transcribe=\"true\">: the text of the message"},
+	{"partial-result", "partial-result", "a partialResultCallback of a speech <Gather>: the words recognised so far"},
+	{"dial-leg-status", "dial-leg-status", "the statusCallback of a <Number>, <Client> or <Sip>: the dialled leg ended"},
+	{"whisper", "whisper", "the <Number url> request: TwiML for the called party before the legs are bridged"},
+	{"enqueue-wait", "enqueue-wait", "the <Enqueue waitUrl> request: what the caller hears while waiting in the queue"},
+	{"enqueue", "enqueue", "the <Enqueue> action request: how the caller left the queue"},
+	{"dequeue-whisper", "dequeue-whisper", "the <Dial><Queue url> request: TwiML for the caller taken out of the queue"},
 }
 
 // KindNames lists the example kinds in order.
@@ -83,6 +93,14 @@ func DefaultURL(kind string) string {
 		return "https://example.com/voice/" + kind
 	case "status-callback":
 		return "https://example.com/voice/status"
+	case "recording-status", "transcription", "partial-result", "whisper", "enqueue":
+		return "https://example.com/voice/" + kind
+	case "dial-leg-status":
+		return "https://example.com/voice/leg-status"
+	case "enqueue-wait":
+		return "https://example.com/voice/hold"
+	case "dequeue-whisper":
+		return "https://example.com/voice/dequeued"
 	}
 	return "https://example.com/voice"
 }
@@ -166,6 +184,8 @@ func Build(kind string, call *contract.Call, opt Options) (*webhook.Request, err
 		at := now.UTC().Format(contract.TimestampFormat)
 		params = call.Params("completed", false).
 			Merge(contract.StatusCallbackFields(p, "completed", "completed", seconds, true, 0, at))
+	default:
+		params = verbRequest(kind, call, r, now)
 	}
 	params = params.Merge(call.Overrides)
 	signer := &webhook.Sender{AuthToken: opt.AuthToken}
