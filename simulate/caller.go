@@ -183,13 +183,25 @@ func (pc *PromptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 		}
 		return Action{Digits: ans}, nil
 	case "Record":
-		ans, ok := pc.ask("⏺  Record: seconds to record (empty = 5, \"hangup\"): ")
+		ans, ok := pc.ask("⏺  Record: seconds to record, then how it ends (key, key:#, silence, max-length, hangup), e.g. \"12 hangup\" (empty = 5 key; \"hangup\" = before a word): ")
 		if !ok || ans == "hangup" {
 			return Action{Hangup: true}, nil
 		}
 		n := 5
-		fmt.Sscan(ans, &n)
-		return Action{RecordSeconds: n}, nil
+		f := strings.Fields(ans)
+		if len(f) > 0 {
+			fmt.Sscan(f[0], &n)
+		}
+		act := Action{RecordSeconds: max(n, 0)}
+		if len(f) > 1 {
+			end, key, err := ParseRecordEnd(f[1])
+			if err != nil {
+				fmt.Fprintf(pc.Out, "  %v; ending with a key instead\n", err)
+			} else {
+				act.RecordEnd, act.Digits = end, key
+			}
+		}
+		return act, nil
 	case "Dial":
 		ans, ok := pc.ask(fmt.Sprintf("☎  Dial %s: outcome (%s; empty = completed): ", strings.Join(p.Dial, ", "), strings.Join(dialOutcomes, ", ")))
 		if !ok || ans == "hangup" {

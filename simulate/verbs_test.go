@@ -391,3 +391,24 @@ func TestDigitsAreWhatACallerCanPress(t *testing.T) {
 		}
 	}
 }
+
+func TestPromptCallerRecordEnd(t *testing.T) {
+	t.Parallel()
+	var screen strings.Builder
+	pc := simulate.NewPromptCaller(strings.NewReader("12 hangup\n8 key:*\n3 forever\n"), &screen)
+	var got []simulate.Action
+	for range 3 {
+		a, err := pc.Next(context.Background(), simulate.Prompt{Verb: "Record"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a)
+	}
+	want := []simulate.Action{{RecordSeconds: 12, RecordEnd: "hangup"}, {RecordSeconds: 8, RecordEnd: "key", Digits: "*"}, {RecordSeconds: 3}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if !strings.Contains(screen.String(), `unknown way for a recording to end "forever"`) {
+		t.Errorf("screen:\n%s", screen.String())
+	}
+}
