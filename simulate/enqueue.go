@@ -46,7 +46,9 @@ func (r *run) enqueue(ctx context.Context, step *Step, v *twiml.Node) (*Step, *t
 		r.finish("completed", "<Hangup> in the Enqueue waitUrl")
 	case "bridged":
 		secs := 20 + r.rnd.IntN(100)
-		r.event(step, Event{Kind: EventDial, Verb: "Enqueue", Line: v.Line, Text: "an agent dequeues the caller (<Dial><Queue>)", Outcome: "bridged", Seconds: float64(secs)})
+		// On the latest request (the hold music's), so the transcript
+		// reads in order.
+		r.event(r.lastStep, Event{Kind: EventDial, Verb: "Enqueue", Line: v.Line, Text: fmt.Sprintf("queue %q (an agent's <Dial><Queue> takes the caller)", name), Outcome: "bridged", Seconds: float64(secs)})
 	}
 	if !v.Has("action") {
 		return nil, nil, r.ended
