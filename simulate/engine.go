@@ -448,7 +448,10 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 				return next, nd
 			}
 		case "Record":
-			return r.record(ctx, step, v)
+			// An empty recording requests nothing: the next verb runs.
+			if next, nd := r.record(ctx, step, v); next != nil || r.ended {
+				return next, nd
+			}
 		case "Dial":
 			if next, nd, fetched := r.dial(ctx, step, v); fetched || r.ended {
 				return next, nd

@@ -412,3 +412,51 @@ func TestPromptCallerRecordEnd(t *testing.T) {
 		t.Errorf("screen:\n%s", screen.String())
 	}
 }
+
+func TestSecondLegIsCanceledWhenTheFirstAnswers(t *testing.T) {
+	t.Parallel()
+	_, app := verbCall(t, "2010-04-01", map[string]http.HandlerFunc{
+		"/voice": twimlRoute(resp(`<Dial><Client statusCallback="/a">alice</Client><Sip statusCallback="/b">sip:bob@example.com</Sip></Dial>`)),
+		"/a":     twimlRoute(""), "/b": twimlRoute(""),
+	}, simulate.ScriptCaller{}, "")
+	a, b := byPath(t, app, "/a"), byPath(t, app, "/b")
+	if a.Value("To") != "client:alice" || a.Value("CallStatus") != "completed" {
+		t.Errorf("client leg: %v", a)
+	}
+	if b.Value("To") != "sip:bob@example.com" || b.Value("CallStatus") != "canceled" || b.Value("CallDuration") != "0" {
+		t.Errorf("sip leg: %v", b)
+	}
+	if a.Value("CallSid") == b.Value("CallSid") {
+		t.Error("both legs share a CallSid")
+	}
+}
+
+func TestEmptyRecordingReportsAbsent(t *testing.T) {
+	t.Parallel()
+	call, _ := contract.NewCall(contract.CallSpec{APIVersion: "2010-04-01", Seed: 2})
+	app := newApp(t, map[string]http.HandlerFunc{
+		"/voice": twimlRoute(resp(`<Record action="/a" recordingStatusCallback="/rec" recordingStatusCallbackEvent="absent completed"/><Say>next verb</Say>`)),
+		"/rec":   twimlRoute(""),
+	})
+	caller := &emptyRecorder{}
+	tr, err := simulate.Run(context.Background(), call, simulate.Options{URL: app.URL + "/voice", AuthToken: testToken, Caller: caller, NoEnd: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"POST /voice ringing", "POST /rec"}, app.paths()); d != "" {
+		t.Errorf("requests (-want +got):\n%s", d)
+	}
+	if rec := byPath(t, app, "/rec"); rec.Value("RecordingStatus") != "absent" || !app.requests()[1].ValidSig {
+		t.Errorf("absent callback: %v", rec)
+	}
+	if e := lastEvent(tr, simulate.EventSay); e.Text != "next verb" {
+		t.Errorf("an empty recording did not go on to the next verb: %q", e.Text)
+	}
+}
+
+// emptyRecorder says nothing at a Record.
+type emptyRecorder struct{}
+
+func (emptyRecorder) Next(context.Context, simulate.Prompt) (simulate.Action, error) {
+	return simulate.Action{RecordSeconds: 0}, nil
+}
