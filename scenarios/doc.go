@@ -62,7 +62,12 @@
 //     first prompt and the first response is not checked.
 //   - press (keys) and speak (words, optional confidence) answer a
 //     <Gather> that listens for dtmf or speech; wait lets a <Gather> time
-//     out; record (seconds) answers a <Record>; dial_outcome (completed,
+//     out; record (seconds, or {seconds, ends, transcription}) answers a
+//     <Record>: ends is key (the last of finishOnKey), key:# (that key),
+//     silence, max-length or hangup (Twilio still requests the action,
+//     with Digits=hangup and CallStatus=completed; silence and max-length
+//     send no Digits), transcription the text sent to transcribeCallback;
+//     dial_outcome (completed,
 //     busy, no-answer, failed, canceled) answers a <Dial>; hangup: true
 //     hangs up at any prompt, and no step may follow it.
 //   - When the app waits on something the step cannot answer (the app

@@ -298,7 +298,10 @@ func (r *run) fetch(ctx context.Context, kind string, target webhook.Target, par
 	if resp.URL != "" {
 		r.docURL = req.URLWithUser(r.signer.PublicURL(resp.URL))
 	} else {
-		r.docURL = req.URLWithUser(req.URL)
+		// The document's URL as configured: a GET request's URL also
+		// carries the fields, which must not pile up on the next request
+		// to the same document (a <Gather> without action).
+		r.docURL = target.URL
 	}
 	doc := r.interpret(step, resp)
 	r.notify(step)
@@ -458,9 +461,16 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 				return next, nd
 			}
 		case "Record":
-			return r.record(ctx, step, v)
+			// An empty recording requests nothing: the next verb runs.
+			if next, nd := r.record(ctx, step, v); next != nil || r.ended {
+				return next, nd
+			}
 		case "Dial":
 			if next, nd, fetched := r.dial(ctx, step, v); fetched || r.ended {
+				return next, nd
+			}
+		case "Enqueue":
+			if next, nd, fetched := r.enqueue(ctx, step, v); fetched || r.ended {
 				return next, nd
 			}
 		case "Redirect":
@@ -508,8 +518,6 @@ func (r *run) next(ctx context.Context, kind string, target webhook.Target, extr
 func (r *run) notSimulated(step *Step, v *twiml.Node) bool {
 	what, ends := "", true
 	switch v.Name {
-	case "Enqueue":
-		what = "the caller would wait in queue " + strconv.Quote(strings.TrimSpace(v.Text)) + "; leaving it, Twilio requests the action URL with QueueResult"
 	case "Connect":
 		what = "Twilio would connect the call to a stream, room or agent; when that ends it requests the action URL, if any"
 	case "Pay":

@@ -277,6 +277,8 @@ func (c *Call) attr(source, status string, first bool) (string, bool) {
 		return c.DirectionValue(), true
 	case "dial_status":
 		return c.DialStatus, true
+	case "call_token", "stir_verstat":
+		return c.inboundIdentity(source)
 	case "answered_by":
 		// asynchronous detection reports to its own callback instead
 		return c.AnsweredBy, c.AnsweredBy != "" && !c.AsyncAMD
