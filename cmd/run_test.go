@@ -42,13 +42,13 @@ func TestRunExamplesAgainstDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !regexp.MustCompile(`(?m)^7 passed, 0 failed in `).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^11 passed, 0 failed in `).MatchString(out) {
 		t.Errorf("closing line missing:\n%s", out)
 	}
 	// A CI log has a line per scenario, written once at the end (no
 	// progress to erase).
-	if n := len(regexp.MustCompile(`(?m)^✔ `).FindAllString(out, -1)); n != 7 || strings.Contains(out, "\r") {
-		t.Errorf("want 7 result lines and no progress on a non-terminal:\n%s", out)
+	if n := len(regexp.MustCompile(`(?m)^✔ `).FindAllString(out, -1)); n != 11 || strings.Contains(out, "\r") {
+		t.Errorf("want 11 result lines and no progress on a non-terminal:\n%s", out)
 	}
 	data, err := os.ReadFile(junit)
 	if err != nil {
@@ -60,7 +60,7 @@ func TestRunExamplesAgainstDemo(t *testing.T) {
 			Name string `xml:"name,attr"`
 		} `xml:"testsuite"`
 	}
-	if err := xml.Unmarshal(data, &doc); err != nil || doc.Tests != 7 || len(doc.Suites) != 3 {
+	if err := xml.Unmarshal(data, &doc); err != nil || doc.Tests != 11 || len(doc.Suites) != 4 {
 		t.Errorf("junit: %v %+v", err, doc)
 	}
 	if strings.Contains(string(data)+out, token) {

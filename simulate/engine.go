@@ -32,8 +32,11 @@ type Options struct {
 	StatusCallback              string
 	StatusCallbackMethod        string
 	StatusEvents                []string // initiated, ringing, answered, completed; default completed
+	// AsyncAMDStatusCallback receives the result of asynchronous answering
+	// machine detection (the REST API's AsyncAmdStatusCallback).
+	AsyncAMDStatusCallback, AsyncAMDStatusCallbackMethod string
 
-	NoEnd    bool // skip the end-of-call CallStatus=completed request
+	NoEnd    bool // skip the end-of-call CallStatus=completed request (legacy API)
 	MaxSteps int  // TwiML requests before the loop guard ends the call; 0 = 100
 
 	Caller Caller       // nil: nobody presses anything
@@ -52,12 +55,12 @@ func (o *Options) Validate() error {
 	if _, err := webhook.ParseHTTPURL(o.URL); err != nil {
 		return &contract.InputError{Field: "url", Value: o.URL, Msg: err.Error()}
 	}
-	for _, m := range []struct{ field, v string }{{"method", o.Method}, {"fallback-method", o.FallbackMethod}, {"status-callback-method", o.StatusCallbackMethod}} {
+	for _, m := range []struct{ field, v string }{{"method", o.Method}, {"fallback-method", o.FallbackMethod}, {"status-callback-method", o.StatusCallbackMethod}, {"async-amd-callback-method", o.AsyncAMDStatusCallbackMethod}} {
 		if v := strings.ToUpper(m.v); v != "" && v != http.MethodGet && v != http.MethodPost {
 			return contract.NewInputError(m.field, m.v, "must be GET or POST")
 		}
 	}
-	for _, u := range []struct{ field, v string }{{"fallback-url", o.FallbackURL}, {"status-callback", o.StatusCallback}, {"signing-url", o.SigningURL}} {
+	for _, u := range []struct{ field, v string }{{"fallback-url", o.FallbackURL}, {"status-callback", o.StatusCallback}, {"signing-url", o.SigningURL}, {"async-amd-callback", o.AsyncAMDStatusCallback}} {
 		if u.v == "" {
 			continue
 		}
@@ -203,8 +206,16 @@ func Preview(call *contract.Call, opt Options) (*webhook.Request, error) {
 }
 
 func (r *run) run(ctx context.Context) {
+	if !r.call.Answered() && !r.call.Profile.FetchUnanswered {
+		r.unanswered(ctx)
+		return
+	}
 	r.statusCallback(ctx, "initiated", "initiated")
 	r.statusCallback(ctx, "ringing", "ringing")
+	if r.call.AnsweredBy != "" && !r.call.AsyncAMD {
+		// synchronous detection: the Url is fetched once it has decided
+		r.clock += time.Duration(r.call.MachineDetectionMillis()) * time.Millisecond
+	}
 	initial := webhook.Target{URL: r.signer.PublicURL(r.opt.URL), Method: r.opt.Method}
 	status := r.call.FirstStatus()
 	step, doc := r.fetch(ctx, "initial", initial, r.call.Params(status, true))
@@ -220,6 +231,7 @@ func (r *run) run(ctx context.Context) {
 	if r.answered {
 		r.statusCallback(ctx, "answered", "in-progress")
 	}
+	r.asyncAMD(ctx)
 	if step.Error != nil {
 		r.applicationError(step)
 	} else {
@@ -228,7 +240,7 @@ func (r *run) run(ctx context.Context) {
 	if !r.ended {
 		r.finish("completed", "no more verbs")
 	}
-	if !r.opt.NoEnd && r.t.Status == "completed" {
+	if r.call.Profile.EndRequest && !r.opt.NoEnd && r.t.Status == "completed" {
 		r.endOfCall(ctx, initial)
 	}
 	r.statusCallback(ctx, "completed", r.t.Status)
@@ -287,7 +299,10 @@ func (r *run) fetch(ctx context.Context, kind string, target webhook.Target, par
 	if resp.URL != "" {
 		r.docURL = req.URLWithUser(r.signer.PublicURL(resp.URL))
 	} else {
-		r.docURL = req.URLWithUser(req.URL)
+		// The document's URL as configured: a GET request's URL also
+		// carries the fields, which must not pile up on the next request
+		// to the same document (a <Gather> without action).
+		r.docURL = target.URL
 	}
 	doc := r.interpret(step, resp)
 	r.notify(step)
@@ -448,9 +463,16 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 				return next, nd
 			}
 		case "Record":
-			return r.record(ctx, step, v)
+			// An empty recording requests nothing: the next verb runs.
+			if next, nd := r.record(ctx, step, v); next != nil || r.ended {
+				return next, nd
+			}
 		case "Dial":
 			if next, nd, fetched := r.dial(ctx, step, v); fetched || r.ended {
+				return next, nd
+			}
+		case "Enqueue":
+			if next, nd, fetched := r.enqueue(ctx, step, v); fetched || r.ended {
 				return next, nd
 			}
 		case "Redirect":
@@ -498,8 +520,6 @@ func (r *run) next(ctx context.Context, kind string, target webhook.Target, extr
 func (r *run) notSimulated(step *Step, v *twiml.Node) bool {
 	what, ends := "", true
 	switch v.Name {
-	case "Enqueue":
-		what = "the caller would wait in queue " + strconv.Quote(strings.TrimSpace(v.Text)) + "; leaving it, Twilio requests the action URL with QueueResult"
 	case "Connect":
 		what = "Twilio would connect the call to a stream, room or agent; when that ends it requests the action URL, if any"
 	case "Pay":

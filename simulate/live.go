@@ -14,6 +14,7 @@ func NewTranscript(call *contract.Call, start time.Time) *Transcript {
 		CallSid: call.CallSid, AccountSid: call.AccountSid, APIVersion: call.Profile.Name,
 		Direction: call.DirectionValue(), From: call.Caller.Format(call.Profile), To: call.Called.Format(call.Profile),
 		StartedAt: start.UTC(),
+		Steps:     []*Step{}, // an unanswered 2010-04-01 call has none: [] in JSON, not null
 	}
 }
 

@@ -99,7 +99,7 @@ func (lv *Live) Header(t *simulate.Transcript) {
 // TwiML request or the end: the TwiML it interrupted may still be
 // playing, and the report keeps a document's events under it.
 func (lv *Live) Step(s *simulate.Step) {
-	if s.Request != nil && s.Request.Kind == "status-callback" {
+	if s.Request != nil && callback(s.Request.Kind) {
 		lv.held = append(lv.held, s)
 		return
 	}
@@ -120,11 +120,16 @@ func (lv *Live) step(s *simulate.Step) {
 	var b strings.Builder
 	b.WriteString("\n")
 	writeStepHead(&b, s, lv.prev, lv.pal, lv.o)
-	if s.Request != nil && s.Request.Kind != "status-callback" {
+	if s.Request != nil && !sideRequest(s.Request.Kind) {
 		lv.prev = s.Request.Params
 	}
+	// Events the step already has (an audio answer played, a callback's
+	// warning) belong right under it.
+	for _, e := range s.Events {
+		writeEvent(&b, e, lv.pal)
+	}
 	lv.steps = append(lv.steps, s)
-	lv.shown = append(lv.shown, 0)
+	lv.shown = append(lv.shown, len(s.Events))
 	lv.write(b.String())
 }
 
@@ -211,7 +216,7 @@ func writeStepHead(b *strings.Builder, s *simulate.Step, prev contract.Params, p
 		}
 		hidden = len(req.Params) - len(show)
 	}
-	if prev != nil {
+	if prev != nil && !sideRequest(req.Kind) {
 		removed = removedKeys(prev, req.Params)
 	}
 	writeTable(b, show, pal, "    ")
@@ -280,7 +285,7 @@ func writeBody(b *strings.Builder, s *simulate.Step, pal palette, o Options) {
 		return
 	}
 	kind := s.Request.Kind
-	if !o.Verbose && (kind == "end" || kind == "status-callback") {
+	if !o.Verbose && (kind == "end" || callback(kind)) {
 		return
 	}
 	if s.Document != nil || strings.HasPrefix(strings.TrimSpace(body), "<") {
@@ -301,6 +306,27 @@ func writeBody(b *strings.Builder, s *simulate.Step, pal palette, o Options) {
 
 func paint(c *color.Color) func(string) string {
 	return func(s string) string { return c.Sprint(s) }
+}
+
+// callback reports request kinds whose answer Twilio ignores (status,
+// recording, transcription, partial-result and dialled-leg callbacks).
+func callback(kind string) bool {
+	switch kind {
+	case "status-callback", "recording-status", "transcription", "partial-result", "dial-leg-status":
+		return true
+	}
+	return false
+}
+
+// sideRequest reports requests that are not the call's own next request:
+// callbacks, and TwiML fetched for another party (the called party's
+// whisper, the queue's hold music, the dequeued caller's announcement).
+func sideRequest(kind string) bool {
+	switch kind {
+	case "whisper", "enqueue-wait", "dequeue-whisper":
+		return true
+	}
+	return callback(kind)
 }
 
 // ParamTable writes params as an aligned two-column table without colour,
