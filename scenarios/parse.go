@@ -19,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/callsim/callsim/internal/redact"
 	"github.com/callsim/callsim/simulate"
 	"github.com/callsim/callsim/simulate/contract"
 	"github.com/callsim/callsim/simulate/twiml"
@@ -272,6 +273,9 @@ type parser struct {
 	merging map[*yaml.Node]bool
 	work    int // mappings read, against maxMappings
 	seen    int // errors before the current scenario
+	// expanded maps what a ${…} became to how it is written: errors show
+	// the expression, never the value (a variable may hold a secret).
+	expanded map[string]string
 }
 
 func pos(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
@@ -287,7 +291,23 @@ func (p *parser) reported(key string) bool {
 }
 
 func (p *parser) errorAt(at Pos, key, format string, args ...any) {
-	p.errs = append(p.errs, &Error{File: p.file, Line: at.Line, Column: at.Column, Key: key, Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &Error{File: p.file, Line: at.Line, Column: at.Column, Key: key, Msg: p.hideValues(fmt.Sprintf(format, args...))})
+}
+
+// hideValues writes the ${…} expressions in msg in place of their values,
+// longest first, and hides passwords in URLs.
+func (p *parser) hideValues(msg string) string {
+	vals := make([]string, 0, len(p.expanded))
+	for v := range p.expanded {
+		if len(v) >= 4 {
+			vals = append(vals, v)
+		}
+	}
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	for _, v := range vals {
+		msg = strings.ReplaceAll(msg, v, p.expanded[v])
+	}
+	return redact.URLPasswords(msg)
 }
 
 func (p *parser) errorf(n *yaml.Node, key, format string, args ...any) {
@@ -472,6 +492,12 @@ func (p *parser) text(n *yaml.Node, path, want string) (string, bool) {
 	if len(unset) > 0 {
 		p.unset[path] = unset
 	}
+	if s != n.Value {
+		if p.expanded == nil {
+			p.expanded = map[string]string{}
+		}
+		p.expanded[s] = n.Value
+	}
 	return s, true
 }
 
@@ -479,7 +505,7 @@ func (p *parser) text(n *yaml.Node, path, want string) (string, bool) {
 func (p *parser) got(n *yaml.Node, path, value string) string {
 	n = resolve(n)
 	if value != n.Value {
-		return fmt.Sprintf("%q (from %s)%s", value, n.Value, p.hint(path))
+		return fmt.Sprintf("%s (its value is not shown)%s", n.Value, p.hint(path))
 	}
 	return describe(n)
 }

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -62,5 +63,28 @@ func TestSchemaAcceptsMergeKeys(t *testing.T) {
 	bad := map[string]any{"name": "x", "url": "http://x/voice", "<<": "not a mapping"}
 	if sch.Validate(bad) == nil {
 		t.Error("schema accepts a merge key that merges no mapping")
+	}
+}
+
+// Errors show a ${…} as written, never its value, and no URL password.
+func TestErrorsHideVariableValues(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"SECRET_METHOD": "hunter2-method", "APP_URL": "http://bob:pw-1234@127.0.0.1:notaport"}
+	p := &Parser{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	var msg string
+	for _, src := range []string{"url: ${APP_URL}/voice\n", "url: http://127.0.0.1:3000/voice\ncall: {direction: '${SECRET_METHOD}'}\n"} {
+		_, err := p.Parse("t.yaml", []byte(src))
+		if err == nil {
+			t.Fatalf("no error for %q", src)
+		}
+		msg += err.Error() + "\n"
+	}
+	for _, secret := range []string{"hunter2-method", "pw-1234"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error shows %q:\n%s", secret, msg)
+		}
+	}
+	if !strings.Contains(msg, "${SECRET_METHOD}") {
+		t.Errorf("error does not name the variable:\n%s", msg)
 	}
 }
