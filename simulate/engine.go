@@ -42,6 +42,8 @@ type Options struct {
 	OnStep func(*Step)
 	// Now gives the call's start time (tests fix it); nil = time.Now.
 	Now func() time.Time
+	// Sessions shape <Connect> and <Start><Stream> WebSocket sessions.
+	Sessions SessionOptions
 }
 
 // Validate checks options that do not depend on the network.
@@ -105,6 +107,7 @@ type run struct {
 	lastStep  *Step
 	maxSteps  int
 	startWall time.Time
+	sess      sessions // WebSocket sessions (connect.go)
 }
 
 // Run simulates the whole call: the first request, the TwiML it returns
@@ -229,6 +232,7 @@ func (r *run) run(ctx context.Context) {
 	if !r.ended {
 		r.finish("completed", "no more verbs")
 	}
+	r.endSessions(ctx)
 	if !r.opt.NoEnd && r.t.Status == "completed" {
 		r.endOfCall(ctx, initial)
 	}
@@ -448,6 +452,10 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			return r.record(ctx, step, v)
 		case "Dial":
 			if next, nd, fetched := r.dial(ctx, step, v); fetched || r.ended {
+				return next, nd
+			}
+		case "Connect", "Start", "Stop":
+			if next, nd, fetched := r.session(ctx, step, v); fetched || r.ended {
 				return next, nd
 			}
 		case "Redirect":

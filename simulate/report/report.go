@@ -123,13 +123,14 @@ func writeStep(b *strings.Builder, s *simulate.Step, prev contract.Params, pal p
 	}
 	for _, e := range s.Events {
 		writeEvent(b, e, pal)
+		writeLatency(b, e, pal, o)
 	}
 }
 
 func writeEvent(b *strings.Builder, e simulate.Event, pal palette) {
 	text := e.Text
 	switch e.Kind {
-	case simulate.EventSay, simulate.EventSpeak:
+	case simulate.EventSay, simulate.EventSpeak, simulate.EventCallerTurn, simulate.EventAgent:
 		text = fmt.Sprintf("%q", e.Text)
 	case simulate.EventPress:
 		text = fmt.Sprintf("pressed %q", e.Text)
