@@ -325,6 +325,10 @@ func (r *run) relay(ctx context.Context, step *Step, noun *twiml.Node) (*Session
 	return sess, res.CallStatus == "completed"
 }
 
+// settle is how long callsim lets an agent act on its last answer before
+// the caller's next turn (see converse).
+const settle = 25 * time.Millisecond
+
 // converse plays the caller's turns until the caller or the app is done.
 func (r *run) converse(ctx context.Context, rel *connect.Relay, noun *twiml.Node) *connect.RelayResult {
 	sc := r.sessionCaller()
@@ -334,10 +338,15 @@ func (r *run) converse(ctx context.Context, rel *connect.Relay, noun *twiml.Node
 	}
 	agent := ""
 	for i := 1; sc != nil; i++ {
+		// On a phone the caller hears the answer for seconds before speaking
+		// again, so an agent's `end` right after its last words always comes
+		// first; settle gives it that chance without waiting out the speech.
+		wait := time.NewTimer(settle)
 		select {
 		case <-rel.Done():
+			wait.Stop()
 			return rel.Result()
-		default:
+		case <-wait.C:
 		}
 		turn, ok, err := sc.RelayTurn(ctx, RelayPrompt{Turn: i, Agent: agent, Node: noun})
 		if err != nil || turn.Hangup {
