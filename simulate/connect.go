@@ -74,6 +74,8 @@ type SessionOptions struct {
 	Grace time.Duration
 	// NoStreamSignature leaves X-Twilio-Signature off Media Streams handshakes.
 	NoStreamSignature bool
+	// SignAsWSS signs ws:// URLs as wss:// (connect.Dialer.SignAsWSS).
+	SignAsWSS bool
 }
 
 // CallerTurn is one thing the caller does in a ConversationRelay session.
@@ -164,7 +166,7 @@ type sessions struct {
 func (r *run) sessionOptions() *SessionOptions { return &r.opt.Sessions }
 
 func (r *run) dialer() *connect.Dialer {
-	d := &connect.Dialer{HTTPClient: r.client, NoStreamSignature: r.opt.Sessions.NoStreamSignature,
+	d := &connect.Dialer{HTTPClient: r.client, NoStreamSignature: r.opt.Sessions.NoStreamSignature, SignAsWSS: r.opt.Sessions.SignAsWSS,
 		NewSID: func(prefix string) string { return contract.NewSID(prefix, r.rnd) }}
 	if tok := r.signer.AuthToken; tok != "" {
 		d.Sign = connect.HMACSigner(tok)
@@ -488,7 +490,7 @@ func (r *run) newStream(ctx context.Context, step *Step, noun *twiml.Node, bidi 
 	if err != nil {
 		return sess, nil, err
 	}
-	r.event(step, Event{Kind: EventStream, Verb: "Stream", Line: noun.Line, Text: fmt.Sprintf("%s stream %s to %s", map[bool]string{true: "bidirectional", false: "forked"}[bidi], s.SID(), attrs["url"])})
+	r.event(step, Event{Kind: EventStream, Verb: "Stream", Line: noun.Line, Text: fmt.Sprintf("%s %s to %s", streamKind(kind), s.SID(), attrs["url"])})
 	return sess, s, nil
 }
 
@@ -555,8 +557,8 @@ func (r *run) streamEvents(ctx context.Context, step *Step, noun *twiml.Node, se
 	res := sess.Stream
 	r.streamStatus(ctx, step, sess)
 	e := Event{Kind: EventStream, Verb: "Stream", Line: noun.Line,
-		Text: fmt.Sprintf("stream %s: %.2f s of caller audio sent, %.2f s of app audio received (%.2f s played), %d marks, %d clears",
-			res.StreamSid, res.SentSeconds, res.ReceivedSeconds, res.PlayedSeconds, len(res.Marks), len(res.Clears))}
+		Text: fmt.Sprintf("%s %s: %.2f s of caller audio sent, %.2f s of app audio received (%.2f s played), %d marks, %d clears",
+			streamKind(sess.Kind), res.StreamSid, res.SentSeconds, res.ReceivedSeconds, res.PlayedSeconds, len(res.Marks), len(res.Clears))}
 	if res.HasFirstAudioBack {
 		e.Latency = &Latency{FirstAudio: res.FirstAudioBack}
 	}
@@ -569,6 +571,9 @@ func (r *run) streamEvents(ctx context.Context, step *Step, noun *twiml.Node, se
 		r.event(step, Event{Kind: kind, Verb: "Stream", Code: p.Code, Text: p.Message})
 	}
 	end := "the caller hung up: stop sent"
+	if sess.Kind == SessionFork {
+		end = "stopped: stop sent"
+	}
 	if res.ClosedByApp {
 		end = "the app closed the stream"
 	}
@@ -629,4 +634,11 @@ func (r *run) endSessions(ctx context.Context) {
 		r.endFork(context.WithoutCancel(ctx), r.lastStep, f)
 	}
 	r.sess.forks = nil
+}
+
+func streamKind(kind string) string {
+	if kind == SessionFork {
+		return "forked stream"
+	}
+	return "bidirectional stream"
 }

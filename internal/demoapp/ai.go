@@ -1,0 +1,188 @@
+package demoapp
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/callsim/callsim/simulate/connect"
+	"github.com/callsim/callsim/simulate/contract"
+)
+
+// The voice AI half of the demo: a rule-based ConversationRelay agent (no
+// AI service: keywords pick the answer) and a Media Streams echo, so that
+// `callsim demo --ai` shows both protocols with no network.
+
+// AIPath is the voice URL of the AI demo.
+const AIPath = "/ai"
+
+// EchoSeconds is how much caller audio the echo repeats before it marks
+// the end of its answer and, once that has played, hangs up the stream.
+const EchoSeconds = 1
+
+func (a *App) aiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc(AIPath, a.twiml(a.aiWelcome))
+	mux.HandleFunc(AIPath+"/after-agent", a.twiml(a.afterAgent))
+	mux.HandleFunc(AIPath+"/after-echo", a.twiml(a.goodbye))
+	mux.HandleFunc(AIPath+"/relay", a.socket(a.agent))
+	mux.HandleFunc(AIPath+"/echo", a.socket(a.echo))
+	mux.HandleFunc(AIPath+"/monitor", a.socket(a.monitor))
+}
+
+func (a *App) aiWelcome(contract.Params) string {
+	return `  <Start>
+    <Stream name="monitor" url="/ai/monitor" statusCallback="/status"/>
+  </Start>
+  <Connect action="/ai/after-agent">
+    <ConversationRelay url="/ai/relay" welcomeGreeting="Hi, I am the callsim demo assistant. Ask me about opening hours, ask for a person, or say goodbye." dtmfDetection="true">
+      <Parameter name="plan" value="demo"/>
+    </ConversationRelay>
+  </Connect>
+`
+}
+
+// afterAgent is the <Connect action>: a caller who asked for a person is
+// put through to sales; everyone else tries the echo stream.
+func (a *App) afterAgent(p contract.Params) string {
+	var handoff struct{ Reason string }
+	json.Unmarshal([]byte(p.Value("HandoffData")), &handoff)
+	if handoff.Reason == "person" {
+		return say("Putting you through to sales.") + "  <Dial>" + SalesNumber + "</Dial>\n"
+	}
+	return say("Now an echo test: what you say comes back.") +
+		"  <Connect action=\"/ai/after-echo\">\n    <Stream url=\"/ai/echo\"/>\n  </Connect>\n"
+}
+
+// socket validates the handshake signature, as Twilio's docs ask apps to,
+// then hands the connection to serve.
+func (a *App) socket(serve func(context.Context, *websocket.Conn)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		full := "ws://" + r.Host + r.URL.RequestURI()
+		sig := r.Header.Get(connect.SignatureHeader)
+		rec := Received{Method: r.Method, Path: r.URL.Path, URL: full, Signature: sig}
+		if a.AuthToken != "" {
+			if s, err := connect.HandshakeStringToSign(full, false); err == nil {
+				rec.Valid = connect.HMACSigner(a.AuthToken)(s) == sig
+			}
+		}
+		a.mu.Lock()
+		a.received = append(a.received, rec)
+		a.mu.Unlock()
+		if a.AuthToken != "" && !rec.Valid {
+			http.Error(w, "invalid X-Twilio-Signature", http.StatusForbidden)
+			return
+		}
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		serve(r.Context(), c)
+	}
+}
+
+func send(ctx context.Context, c *websocket.Conn, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.Write(ctx, websocket.MessageText, data)
+}
+
+// reply streams an answer word by word, as a language model would.
+func reply(ctx context.Context, c *websocket.Conn, text string) {
+	words := strings.Fields(text)
+	for i, w := range words {
+		if i < len(words)-1 {
+			w += " "
+		}
+		send(ctx, c, map[string]any{"type": "text", "token": w, "last": i == len(words)-1})
+	}
+}
+
+// answer is the agent's rule book: what it says to a prompt, and the
+// handoff reason when the answer ends the session.
+func answer(prompt string) (text, end string) {
+	p := strings.ToLower(prompt)
+	switch {
+	case strings.Contains(p, "bye"):
+		return "Goodbye, and thanks for calling.", "goodbye"
+	case strings.Contains(p, "person") || strings.Contains(p, "human") || strings.Contains(p, "sales"):
+		return "Sure, let me put you through.", "person"
+	case strings.Contains(p, "hour") || strings.Contains(p, "open"):
+		return "We are open Monday to Friday, nine to five.", ""
+	}
+	return "Sorry, I can only tell you our opening hours. Say goodbye to finish.", ""
+}
+
+func (a *App) agent(ctx context.Context, c *websocket.Conn) {
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		var m struct{ Type, VoicePrompt, Digit string }
+		if json.Unmarshal(data, &m) != nil {
+			continue
+		}
+		switch m.Type {
+		case "prompt":
+			text, end := answer(m.VoicePrompt)
+			reply(ctx, c, text)
+			if end != "" {
+				handoff, _ := json.Marshal(map[string]string{"reason": end})
+				send(ctx, c, map[string]any{"type": "end", "handoffData": string(handoff)})
+			}
+		case "dtmf":
+			reply(ctx, c, "You pressed "+m.Digit+".")
+		}
+	}
+}
+
+// echo plays the caller's first EchoSeconds of audio back, marks the end of
+// it and closes the stream when the mark comes back (the echo has played).
+func (a *App) echo(ctx context.Context, c *websocket.Conn) {
+	frames := 0
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		var m struct {
+			Event, StreamSid string
+			Media            struct{ Payload string }
+		}
+		if json.Unmarshal(data, &m) != nil {
+			continue
+		}
+		switch m.Event {
+		case "media":
+			if frames == EchoSeconds*int(time.Second/connect.FrameDuration) {
+				continue
+			}
+			send(ctx, c, map[string]any{"event": "media", "streamSid": m.StreamSid, "media": map[string]string{"payload": m.Media.Payload}})
+			if frames++; frames == EchoSeconds*int(time.Second/connect.FrameDuration) {
+				send(ctx, c, map[string]any{"event": "mark", "streamSid": m.StreamSid, "mark": map[string]string{"name": "echo-done"}})
+			}
+		case "mark":
+			c.Close(websocket.StatusNormalClosure, "echo done")
+			return
+		case "stop":
+			return
+		}
+	}
+}
+
+// monitor is a forked stream's listener: it reads until `stop`.
+func (a *App) monitor(ctx context.Context, c *websocket.Conn) {
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil || strings.Contains(string(data), `"event":"stop"`) {
+			return
+		}
+	}
+}
