@@ -20,6 +20,10 @@ import (
 // AIPath is the voice URL of the AI demo.
 const AIPath = "/ai"
 
+// AgentPath is a voice URL with the agent only (no streams), for load
+// runs that measure ConversationRelay sessions alone.
+const AgentPath = "/ai/agent"
+
 // EchoSeconds is how much caller audio the echo repeats before it marks
 // the end of its answer and, once that has played, hangs up the stream.
 const EchoSeconds = 1
@@ -27,6 +31,7 @@ const EchoSeconds = 1
 func (a *App) aiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc(AIPath, a.twiml(a.aiWelcome))
 	mux.HandleFunc(AIPath+"/after-agent", a.twiml(a.afterAgent))
+	mux.HandleFunc(AgentPath, a.twiml(a.agentOnly))
 	mux.HandleFunc(AIPath+"/after-echo", a.twiml(a.goodbye))
 	mux.HandleFunc(AIPath+"/relay", a.socket(a.agent))
 	mux.HandleFunc(AIPath+"/echo", a.socket(a.echo))
@@ -41,6 +46,13 @@ func (a *App) aiWelcome(contract.Params) string {
     <ConversationRelay url="/ai/relay" welcomeGreeting="Hi, I am the callsim demo assistant. Ask me about opening hours, ask for a person, or say goodbye." dtmfDetection="true">
       <Parameter name="plan" value="demo"/>
     </ConversationRelay>
+  </Connect>
+`
+}
+
+func (a *App) agentOnly(contract.Params) string {
+	return `  <Connect action="/ai/after-echo">
+    <ConversationRelay url="/ai/relay" welcomeGreeting="Hi, I am the callsim demo assistant."/>
   </Connect>
 `
 }
