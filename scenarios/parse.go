@@ -38,6 +38,7 @@ var (
 	expectKeys = []string{
 		"status", "content_type", "max_latency", "verbs", "body", "xpath", "url", "request",
 		"say", "play", "gather", "record", "dial", "redirect", "hangup",
+		"agent", "first_token_under", "last_token_under", "handoff", "session_status", "action_fields", "first_audio_under", "audio_back",
 	}
 	endKeys     = []string{"call_status", "end_reason", "completed_request", "status_callbacks", "errors", "warnings"}
 	matcherKeys = []string{"equals", "contains", "regex"}
@@ -1046,6 +1047,8 @@ func (p *parser) expect(n *yaml.Node, path string, known []string) *Expect {
 					c = &callStatusCheck{b, mt}
 				}
 			}
+		case "agent", "first_token_under", "last_token_under", "handoff", "session_status", "action_fields", "first_audio_under", "audio_back":
+			c = p.aiExpectation(k, v, kp, b)
 		case "body", "end_reason":
 			if mt, ok := p.matcher(v, kp, MatchContains); ok {
 				if k == "body" {

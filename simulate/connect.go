@@ -34,6 +34,7 @@ type Latency struct {
 // crossed the socket (timestamped) for --json and expectations.
 type Session struct {
 	Kind   string                `json:"kind"` // relay, stream (bidirectional), fork (<Start><Stream>)
+	StepN  int                   `json:"step"` // the step whose TwiML opened it
 	URL    string                `json:"url"`
 	Relay  *connect.RelayResult  `json:"relay,omitempty"`
 	Stream *connect.StreamResult `json:"stream,omitempty"`
@@ -88,9 +89,10 @@ type CallerTurn struct {
 
 // RelayPrompt is where a ConversationRelay session waits on the caller.
 type RelayPrompt struct {
-	Turn  int    // index of the caller turn to come (1 = first)
-	Agent string // what the agent said last
-	Node  *twiml.Node
+	Turn    int    // index of the caller turn to come (1 = first)
+	Agent   string // what the agent said last
+	Node    *twiml.Node
+	Session *Session // its Relay is set once the session is over
 }
 
 // StreamPrompt is where a Media Stream waits on the caller's audio.
@@ -299,6 +301,12 @@ func (r *run) session(ctx context.Context, step *Step, v *twiml.Node) (*Step, *t
 	return next, doc, true
 }
 
+func (r *run) newSession(step *Step, kind string, noun *twiml.Node, attrs map[string]string, params []connect.Field) *Session {
+	sess := &Session{Kind: kind, StepN: step.N, URL: attrs["url"], Config: attrs, Params: params, step: step, node: noun}
+	step.Sessions = append(step.Sessions, sess)
+	return sess
+}
+
 // relay plays a <Connect><ConversationRelay> session; hungUp reports that
 // the caller (not the app) ended it.
 func (r *run) relay(ctx context.Context, step *Step, noun *twiml.Node) (*Session, bool) {
@@ -306,7 +314,7 @@ func (r *run) relay(ctx context.Context, step *Step, noun *twiml.Node) (*Session
 	if u, ok := attrs["url"]; ok && u != "" {
 		attrs["url"] = r.wsURL(u)
 	}
-	sess := &Session{Kind: SessionRelay, URL: attrs["url"], Config: attrs, Params: params, step: step, node: noun}
+	sess := r.newSession(step, SessionRelay, noun, attrs, params)
 	so := r.sessionOptions()
 	cfg, err := connect.ParseRelayConfig(attrs, params)
 	d := r.dialer()
@@ -318,7 +326,7 @@ func (r *run) relay(ctx context.Context, step *Step, noun *twiml.Node) (*Session
 		if derr != nil {
 			res = connect.FailedRelay(d, derr)
 		} else {
-			res = r.converse(ctx, rel, noun)
+			res = r.converse(ctx, rel, sess)
 		}
 	}
 	sess.Relay = res
@@ -332,7 +340,7 @@ func (r *run) relay(ctx context.Context, step *Step, noun *twiml.Node) (*Session
 const settle = 25 * time.Millisecond
 
 // converse plays the caller's turns until the caller or the app is done.
-func (r *run) converse(ctx context.Context, rel *connect.Relay, noun *twiml.Node) *connect.RelayResult {
+func (r *run) converse(ctx context.Context, rel *connect.Relay, sess *Session) *connect.RelayResult {
 	sc := r.sessionCaller()
 	grace := r.opt.Sessions.Grace
 	if grace <= 0 {
@@ -350,7 +358,7 @@ func (r *run) converse(ctx context.Context, rel *connect.Relay, noun *twiml.Node
 			return rel.Result()
 		case <-wait.C:
 		}
-		turn, ok, err := sc.RelayTurn(ctx, RelayPrompt{Turn: i, Agent: agent, Node: noun})
+		turn, ok, err := sc.RelayTurn(ctx, RelayPrompt{Turn: i, Agent: agent, Node: sess.node, Session: sess})
 		if err != nil || turn.Hangup {
 			return rel.Hangup()
 		}
@@ -473,7 +481,7 @@ func (r *run) newStream(ctx context.Context, step *Step, noun *twiml.Node, bidi 
 	if !bidi {
 		kind = SessionFork
 	}
-	sess := &Session{Kind: kind, URL: attrs["url"], Config: attrs, Params: params, step: step, node: noun}
+	sess := r.newSession(step, kind, noun, attrs, params)
 	cfg, err := connect.ParseStreamConfig(attrs, params, bidi)
 	if err != nil {
 		var ce *connect.Error

@@ -94,6 +94,9 @@ type Step struct {
 	Events   []Event               `json:"events,omitempty"`
 	// Document is the parsed TwiML, for expectations; not serialised.
 	Document *twiml.Document `json:"-"`
+	// Sessions are the WebSocket sessions its TwiML opened, for
+	// expectations (Transcript.Sessions serialises them).
+	Sessions []*Session `json:"-"`
 }
 
 // Transcript is the record of one whole simulated call.

@@ -24,9 +24,12 @@ const AIPath = "/ai"
 // runs that measure ConversationRelay sessions alone.
 const AgentPath = "/ai/agent"
 
-// EchoSeconds is how much caller audio the echo repeats before it marks
-// the end of its answer and, once that has played, hangs up the stream.
-const EchoSeconds = 1
+// EchoGap is the pause after which the echo takes the caller to have
+// finished, and EchoMax the most of the caller's audio it repeats.
+const (
+	EchoGap = 250 * time.Millisecond
+	EchoMax = 3 * time.Second
+)
 
 func (a *App) aiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc(AIPath, a.twiml(a.aiWelcome))
@@ -155,36 +158,64 @@ func (a *App) agent(ctx context.Context, c *websocket.Conn) {
 	}
 }
 
-// echo plays the caller's first EchoSeconds of audio back, marks the end of
-// it and closes the stream when the mark comes back (the echo has played).
+// echo repeats what the caller said once the caller stops (no audio for
+// EchoGap), up to EchoMax of it, marks the end of the repeat and closes the
+// stream when the mark comes back (the repeat has played).
 func (a *App) echo(ctx context.Context, c *websocket.Conn) {
-	frames := 0
+	type frame struct {
+		event, sid, payload string
+	}
+	frames := make(chan frame)
+	go func() {
+		defer close(frames)
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			var m struct {
+				Event, StreamSid string
+				Media            struct{ Payload string }
+			}
+			if json.Unmarshal(data, &m) == nil {
+				select {
+				case frames <- frame{m.Event, m.StreamSid, m.Media.Payload}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	var heard []string
+	sid := ""
+	gap := time.NewTimer(time.Hour)
+	defer gap.Stop()
 	for {
-		_, data, err := c.Read(ctx)
-		if err != nil {
-			return
-		}
-		var m struct {
-			Event, StreamSid string
-			Media            struct{ Payload string }
-		}
-		if json.Unmarshal(data, &m) != nil {
-			continue
-		}
-		switch m.Event {
-		case "media":
-			if frames == EchoSeconds*int(time.Second/connect.FrameDuration) {
-				continue
+		select {
+		case f, ok := <-frames:
+			if !ok {
+				return
 			}
-			send(ctx, c, map[string]any{"event": "media", "streamSid": m.StreamSid, "media": map[string]string{"payload": m.Media.Payload}})
-			if frames++; frames == EchoSeconds*int(time.Second/connect.FrameDuration) {
-				send(ctx, c, map[string]any{"event": "mark", "streamSid": m.StreamSid, "mark": map[string]string{"name": "echo-done"}})
+			switch f.event {
+			case "start":
+				sid = f.sid
+			case "media":
+				if len(heard) < int(EchoMax/connect.FrameDuration) {
+					heard = append(heard, f.payload)
+				}
+				gap.Reset(EchoGap)
+			case "mark":
+				c.Close(websocket.StatusNormalClosure, "echo done")
+				return
+			case "stop":
+				return
 			}
-		case "mark":
-			c.Close(websocket.StatusNormalClosure, "echo done")
-			return
-		case "stop":
-			return
+		case <-gap.C:
+			for _, p := range heard {
+				send(ctx, c, map[string]any{"event": "media", "streamSid": sid, "media": map[string]string{"payload": p}})
+			}
+			heard = nil
+			send(ctx, c, map[string]any{"event": "mark", "streamSid": sid, "mark": map[string]string{"name": "echo-done"}})
 		}
 	}
 }
