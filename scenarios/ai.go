@@ -354,3 +354,13 @@ func (c *actionFieldsCheck) runSession(sess *simulate.Session, _ int) *Failure {
 	}
 	return c.fields.run(&window{requests: []*simulate.Step{sess.Action}})
 }
+
+// RelayTurn implements simulate.SessionCaller for callsim load.
+func (c *Check) RelayTurn(ctx context.Context, p simulate.RelayPrompt) (simulate.CallerTurn, bool, error) {
+	return c.x.RelayTurn(ctx, p)
+}
+
+// StreamInput implements simulate.SessionCaller for callsim load.
+func (c *Check) StreamInput(ctx context.Context, p simulate.StreamPrompt) (simulate.StreamInput, error) {
+	return c.x.StreamInput(ctx, p)
+}
