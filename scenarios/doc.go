@@ -113,6 +113,28 @@
 // evaluation stops when the run is cancelled and after a bounded amount
 // of work (2^22 steps: about a second), which fails the expectation.
 //
+// # Voice AI: ConversationRelay and Media Streams
+//
+// A <Connect><ConversationRelay> opens a session in which each speak or
+// press step is one caller turn (a `prompt`, or one `dtmf` per key) and
+// hangup ends the call; when the steps run out the caller waits a moment
+// for the agent to send `end`, then hangs up. A step played as a turn
+// takes these expectations, checked once the call is over:
+//   - agent: what the agent answered (substring or /regex/; a list
+//     matches its utterances in order);
+//   - first_token_under, last_token_under: the time from the caller's
+//     turn to the agent's first token and to its `last: true`;
+//   - handoff (the `end` message's handoffData), session_status (ended,
+//     completed or failed) and action_fields (the fields of the
+//     <Connect action> request, as request does for a step).
+//
+// On the step whose TwiML opened the session the same keys check the
+// agent's opening (welcome greeting, turn 0) and the session's end, and
+// Media Streams have first_audio_under (the app's first audio after the
+// caller's audio ended) and audio_back (at least this much of it). The
+// caller's audio on a stream is generated silence, sent in real time;
+// see assistant.yaml.
+//
 // # The end of the call (expect_end)
 //
 // call_status (the final CallStatus), end_reason (substring or /regex/
