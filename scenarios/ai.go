@@ -103,14 +103,9 @@ func (x *execution) RelayTurn(ctx context.Context, p simulate.RelayPrompt) (simu
 	case ActHangup:
 		turn.Hangup = true
 	default:
-		x.failures = append(x.failures, &Failure{
-			Step: st.N, StepLine: st.Pos.Line, Action: st.Action.String(), Key: st.Action.Kind,
-			Line: st.Action.Pos.Line, Column: st.Action.Pos.Column,
-			Message: "the app is in a ConversationRelay session: speak, press or hangup answers it",
-			Want:    "speak, press or hangup", Got: st.Action.Kind, Diff: diff("speak, press or hangup", st.Action.Kind),
-		})
-		x.stopped = true
-		return simulate.CallerTurn{Hangup: true}, true, nil
+		// Not a caller turn: the step answers what follows the session, so
+		// the caller waits for the agent to end it (or hangs up).
+		return simulate.CallerTurn{}, false, nil
 	}
 	x.next++
 	x.played++

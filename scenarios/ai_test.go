@@ -46,7 +46,7 @@ func TestPlayVoiceAI(t *testing.T) {
 		{"action fields", head + strings.Replace(turns, "{SessionStatus: ended,", "{SessionStatus: completed,", 1), []string{"3:expect.action_fields"}, "differ"},
 		{"audio back", head + strings.Replace(turns, "audio_back: 500ms", "audio_back: 5s", 1), []string{"1:expect.audio_back"}, "2.00 s"},
 		{"turn after the session", head + turns + "  - speak: are you still there\n", []string{"4:speak"}, ""},
-		{"wrong action in a session", head + "steps:\n  - record: 5\n", []string{"1:record"}, "ConversationRelay"},
+		{"wrong action in a session", head + "steps:\n  - record: 5\n", []string{"1:record"}, "the call ended before this step"},
 		{"no session", "name: ivr\nurl: ${APP_URL}/voice\nauth_token: ${TOKEN}\nsteps:\n  - expect: {agent: hello}\n", []string{"1:expect.agent"}, "no ConversationRelay session"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -117,8 +117,9 @@
 //
 // A <Connect><ConversationRelay> opens a session in which each speak or
 // press step is one caller turn (a `prompt`, or one `dtmf` per key) and
-// hangup ends the call; when the steps run out the caller waits a moment
-// for the agent to send `end`, then hangs up. A step played as a turn
+// hangup ends the call; at any other step (it answers what follows the
+// session) or when the steps run out, the caller waits a moment for the
+// agent to send `end`, then hangs up. A step played as a turn
 // takes these expectations, checked once the call is over:
 //   - agent: what the agent answered (substring or /regex/; a list
 //     matches its utterances in order);
