@@ -346,7 +346,7 @@ func (r *run) converse(ctx context.Context, rel *connect.Relay, sess *Session) *
 	if grace <= 0 {
 		grace = time.Second
 	}
-	agent := ""
+	agent := sess.Config["welcomeGreeting"] // what the caller heard first
 	for i := 1; sc != nil; i++ {
 		// On a phone the caller hears the answer for seconds before speaking
 		// again, so an agent's `end` right after its last words always comes
