@@ -25,3 +25,20 @@ func writeLatency(b *strings.Builder, e simulate.Event, pal palette, o Options) 
 		fmt.Fprintf(b, "       %s\n", pal.dim.Sprint("⏱ "+strings.Join(parts, " · ")))
 	}
 }
+
+// mermaidSession draws a WebSocket session's events: the caller's turns
+// reach the app through Twilio, the agent's answers come back spoken.
+func mermaidSession(b *strings.Builder, e simulate.Event, q func(string) string) {
+	switch e.Kind {
+	case simulate.EventCallerTurn:
+		fmt.Fprintf(b, "    Caller->>Twilio: %s\n", q(e.Text))
+		fmt.Fprintf(b, "    Twilio-)App: prompt\n")
+	case simulate.EventAgent:
+		if e.Latency != nil {
+			fmt.Fprintf(b, "    App-)Twilio: text tokens\n")
+		}
+		fmt.Fprintf(b, "    Twilio->>Caller: %s\n", q(e.Text))
+	case simulate.EventSession, simulate.EventStream:
+		fmt.Fprintf(b, "    Note over Twilio,App: %s\n", q(e.Text))
+	}
+}

@@ -265,6 +265,8 @@ func WriteMermaid(w io.Writer, t *simulate.Transcript) error {
 				fmt.Fprintf(&b, "    Twilio->>Caller: dials %s, %s\n", q(e.Text), e.Outcome)
 			case simulate.EventHangup, simulate.EventReject, simulate.EventCallerHangup, simulate.EventNotSimulated, simulate.EventError, simulate.EventFallback:
 				fmt.Fprintf(&b, "    Note over Twilio: %s\n", q(e.Text))
+			default:
+				mermaidSession(&b, e, q)
 			}
 		}
 	}
