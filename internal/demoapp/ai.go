@@ -3,6 +3,7 @@ package demoapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -163,7 +164,7 @@ func (a *App) agent(ctx context.Context, c *websocket.Conn) {
 // stream when the mark comes back (the repeat has played).
 func (a *App) echo(ctx context.Context, c *websocket.Conn) {
 	type frame struct {
-		event, sid, payload string
+		event, sid, payload, mark string
 	}
 	frames := make(chan frame)
 	go func() {
@@ -176,10 +177,11 @@ func (a *App) echo(ctx context.Context, c *websocket.Conn) {
 			var m struct {
 				Event, StreamSid string
 				Media            struct{ Payload string }
+				Mark             struct{ Name string }
 			}
 			if json.Unmarshal(data, &m) == nil {
 				select {
-				case frames <- frame{m.Event, m.StreamSid, m.Media.Payload}:
+				case frames <- frame{m.Event, m.StreamSid, m.Media.Payload, m.Mark.Name}:
 				case <-ctx.Done():
 					return
 				}
@@ -187,7 +189,8 @@ func (a *App) echo(ctx context.Context, c *websocket.Conn) {
 		}
 	}()
 	var heard []string
-	sid := ""
+	sid, last := "", ""
+	repeats := 0
 	gap := time.NewTimer(time.Hour)
 	defer gap.Stop()
 	for {
@@ -205,8 +208,12 @@ func (a *App) echo(ctx context.Context, c *websocket.Conn) {
 				}
 				gap.Reset(EchoGap)
 			case "mark":
-				c.Close(websocket.StatusNormalClosure, "echo done")
-				return
+				// A pause mid-sentence (a slow network) makes an early
+				// repeat; only the latest repeat's mark ends the stream.
+				if f.mark == last {
+					c.Close(websocket.StatusNormalClosure, "echo done")
+					return
+				}
 			case "stop":
 				return
 			}
@@ -215,7 +222,9 @@ func (a *App) echo(ctx context.Context, c *websocket.Conn) {
 				send(ctx, c, map[string]any{"event": "media", "streamSid": sid, "media": map[string]string{"payload": p}})
 			}
 			heard = nil
-			send(ctx, c, map[string]any{"event": "mark", "streamSid": sid, "mark": map[string]string{"name": "echo-done"}})
+			repeats++
+			last = fmt.Sprintf("echo-%d", repeats)
+			send(ctx, c, map[string]any{"event": "mark", "streamSid": sid, "mark": map[string]string{"name": last}})
 		}
 	}
 }
