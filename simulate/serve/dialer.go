@@ -72,9 +72,14 @@ func (d *dialer) Start(ctx context.Context, req restapi.CallRequest, api *restap
 	caller := &simulate.ScriptCaller{Digits: req.Outcome.Digits, Speech: req.Outcome.Speech}
 	t := rn.Run(ctx, call, simulate.CallHooks{
 		Caller: caller,
-		OnStep: func(s *simulate.Step) { lc.emit(Event{Kind: EventStep, Step: s}) },
+		OnStep: func(s *simulate.Step) {
+			lc.flush()
+			lc.emit(Event{Kind: EventStep, Step: s})
+			lc.step, lc.shown = s, len(s.Events)
+		},
 		Live:   lc,
 	})
+	lc.flush()
 	lc.afterCall(ctx, call, t)
 	lc.emit(Event{Kind: EventCall, Transcript: t, Status: t.Status})
 }
@@ -121,6 +126,9 @@ type liveCall struct {
 	// answeredAt is its value at the answer (-1 before).
 	clock, answeredAt time.Duration
 	answered          bool
+	// step is the latest webhook step; shown counts its events already logged.
+	step  *simulate.Step
+	shown int
 
 	mu        sync.Mutex
 	pending   *simulate.Change
@@ -277,8 +285,21 @@ func (lc *liveCall) Ring(ctx context.Context) *simulate.Change {
 	return c
 }
 
+// flush logs what the call did since the last step or flush: the engine
+// adds a step's events while it plays them.
+func (lc *liveCall) flush() {
+	if lc.step == nil {
+		return
+	}
+	for _, e := range lc.step.Events[lc.shown:] {
+		lc.emit(Event{Kind: EventVerb, Verb: &e})
+	}
+	lc.shown = len(lc.step.Events)
+}
+
 // Elapse implements simulate.Live; it also ends the call at its TimeLimit.
 func (lc *liveCall) Elapse(ctx context.Context, d time.Duration) (time.Duration, *simulate.Change) {
+	lc.flush()
 	lc.mu.Lock()
 	left := lc.timeLimit - (lc.clock - lc.answeredAt)
 	lc.mu.Unlock()
@@ -296,6 +317,7 @@ func (lc *liveCall) Elapse(ctx context.Context, d time.Duration) (time.Duration,
 
 // End implements simulate.Live.
 func (lc *liveCall) End(status string, connected time.Duration) {
+	lc.flush()
 	st := restapi.Status(status)
 	if lc.answered {
 		lc.clock = lc.answeredAt + connected

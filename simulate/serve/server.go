@@ -39,7 +39,8 @@ const (
 	EventAPI    = "api"    // an API request was answered (Access)
 	EventStatus = "status" // the call reached a status (Status, AnsweredBy; Outcome when queued)
 	EventChange = "change" // the API changed the running call (Change)
-	EventStep   = "step"   // a webhook request and its answer (Step)
+	EventStep   = "step"   // a webhook request and its answer (Step), logged before its TwiML runs
+	EventVerb   = "verb"   // what the call did next: said, played, pressed, hung up … (Verb)
 	EventCall   = "call"   // the call is over (Transcript, Status)
 	EventError  = "error"  // something callsim could not do (Message)
 )
@@ -55,6 +56,7 @@ type Event struct {
 	Outcome    string               `json:"outcome,omitempty"`
 	Change     string               `json:"change,omitempty"`
 	Step       *simulate.Step       `json:"step,omitempty"`
+	Verb       *simulate.Event      `json:"verb,omitempty"`
 	Transcript *simulate.Transcript `json:"transcript,omitempty"`
 	Message    string               `json:"message,omitempty"`
 }
