@@ -791,6 +791,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		}
 	}
 
+	sc.ViaAPI = p.apiStart(&spec, sc, m)
 	// What the simulate package checks, placed at the key it is about.
 	if len(p.errs) == p.seen && opt.URL != "" {
 		call, cerr := contract.NewCall(spec)

@@ -69,7 +69,10 @@ func (d *dialer) Start(ctx context.Context, req restapi.CallRequest, api *restap
 	if req.Outcome.Kind != restapi.Failed {
 		lc.report(restapi.StatusRinging, "")
 	}
-	caller := &simulate.ScriptCaller{Digits: req.Outcome.Digits, Speech: req.Outcome.Speech}
+	var caller simulate.Caller = &simulate.ScriptCaller{Digits: req.Outcome.Digits, Speech: req.Outcome.Speech}
+	if d.cfg.NewCaller != nil {
+		caller = d.cfg.NewCaller(req)
+	}
 	t := rn.Run(ctx, call, simulate.CallHooks{
 		Caller: caller,
 		OnStep: func(s *simulate.Step) {
@@ -336,6 +339,12 @@ func (lc *liveCall) fail(msg string) {
 	lc.emit(Event{Kind: EventError, Message: msg})
 	lc.report(restapi.StatusInitiated, "")
 	lc.report(restapi.StatusFailed, "")
+	t := &simulate.Transcript{
+		CallSid: lc.req.Sid, AccountSid: lc.req.AccountSid, APIVersion: contract.V20100401().Name,
+		Direction: "outbound-api", From: lc.req.From, To: lc.req.To,
+		Status: string(restapi.StatusFailed), EndReason: msg, Failed: true, StartedAt: lc.req.Created,
+	}
+	lc.emit(Event{Kind: EventCall, Transcript: t, Status: t.Status})
 }
 
 func (lc *liveCall) emit(e Event) {

@@ -29,6 +29,12 @@ type Config struct {
 	WebhookTimeout time.Duration
 	// MaxSteps is the engine's loop guard per call; 0 is 100.
 	MaxSteps int
+	// WebhookToken, when set, signs the webhooks instead of API.AuthToken
+	// (an in-process server whose API credentials nobody else uses).
+	WebhookToken string
+	// NewCaller, when set, gives the callee of each call instead of the
+	// outcome rule's script of digits and speech.
+	NewCaller func(restapi.CallRequest) simulate.Caller
 	// OnEvent, when set, sees every API request, status change, webhook
 	// and finished call. It is called from many goroutines at once.
 	OnEvent func(Event)
@@ -78,6 +84,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.HTTP = &http.Client{Transport: webhook.NewTransport()}
 	}
 	d := &dialer{cfg: &cfg, authToken: cfg.API.AuthToken, http: cfg.HTTP}
+	if cfg.WebhookToken != "" {
+		d.authToken = cfg.WebhookToken
+	}
 	api := cfg.API
 	api.Dialer = d
 	if onReq, onEvent := api.OnRequest, cfg.OnEvent; onEvent != nil {
