@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,7 @@ type LoadOptions struct {
 	Config    load.Config
 	// Secrets are values the summary must not show.
 	Secrets []string
+	WaitFor time.Duration
 }
 
 // NewCmdLoad is `callsim load`.
@@ -136,6 +138,9 @@ Exit status 1 when a call failed or the run was interrupted.`,
 			if fl.Changed("concurrency") && cfg.Concurrency < 1 {
 				return cmdutil.InvalidValue("--concurrency", fmt.Sprint(cfg.Concurrency), "want at least 1")
 			}
+			if err := checkWaitFor(opts.WaitFor); err != nil {
+				return err
+			}
 			mode, _ := iostreams.ParseColorMode(progress) // the Enum flag allows nothing else
 			if mode == iostreams.ColorAuto && opts.JSON {
 				mode = iostreams.ColorNever
@@ -159,6 +164,7 @@ Exit status 1 when a call failed or the run was interrupted.`,
 	fl.DurationVar(&opts.Config.Duration, "duration", 0, "stop starting calls after this long (calls in flight finish)")
 	fl.BoolVar(&opts.Config.NewConnections, "new-connections", false, "one connection per call, closed when it ends (default: keep-alive connections shared by all calls)")
 	fl.Var(cmdutil.NewEnum(&progress, "auto", "auto", "always", "never"), "progress", "live progress on stderr: auto (when a terminal), always or never")
+	addWaitForFlag(c, &opts.WaitFor)
 	fl.StringArrayVar(&scenFiles, "scenario", nil, "place the calls of these scenario files or folders instead (call i plays scenario i mod n; repeatable)")
 	setGroup(fl, "Load", "direction", "calls", "concurrency", "rate", "duration", "new-connections", "scenario")
 	setGroup(fl, groupOutput, "progress")
@@ -187,6 +193,13 @@ func loadRun(ctx context.Context, o *LoadOptions) error {
 	}
 	ctx, stop := o.Interrupt(ctx)
 	defer stop()
+	var urls []string
+	for _, fl := range cfg.Flows {
+		urls = append(urls, fl.Options.URL)
+	}
+	if err := waitForApp(ctx, errOut, o.WaitFor, urls); err != nil {
+		return err
+	}
 	sum, err := load.Run(ctx, cfg)
 	if err != nil {
 		return o.flagError(err)
