@@ -80,7 +80,7 @@ func (d *dialer) Start(ctx context.Context, req restapi.CallRequest, api *restap
 			lc.emit(Event{Kind: EventStep, Step: s})
 			lc.step, lc.shown = s, len(s.Events)
 		},
-		Live:   lc,
+		Live: lc,
 	})
 	lc.flush()
 	lc.afterCall(ctx, call, t)
