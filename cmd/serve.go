@@ -40,12 +40,12 @@ const DefaultServeAddr = "127.0.0.1:4010"
 // NewCmdServe is `callsim serve`.
 func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
 	var (
-		opts                             ServeOptions
-		accountSid, authToken, rulesFile string
-		apiKeys, outcomes                []string
-		maxCalls, maxSteps               int
-		timeout                          time.Duration
-		realTime                         bool
+		opts                                        ServeOptions
+		accountSid, authToken, rulesFile, testCreds string
+		apiKeys, outcomes                           []string
+		maxCalls, maxSteps                          int
+		timeout                                     time.Duration
+		realTime                                    bool
 	)
 	c := &cobra.Command{
 		Use:   "serve [--addr HOST:PORT] [--outcome PATTERN=OUTCOME ...]",
@@ -62,7 +62,10 @@ call (Url, Twiml) or hang it up (Status=completed, canceled).
 
 Credentials: --account-sid and --auth-token (also TWILIO_ACCOUNT_SID,
 TWILIO_AUTH_TOKEN, CALLSIM_* and the config file); without them a pair is made
-up and printed. --api-key SK...:SECRET adds an API key the SDK may use instead.
+up and printed. --api-key SK...:SECRET adds an API key the SDK may use instead;
+--test-credentials AC...:TOKEN adds test credentials, which behave as
+Twilio's: creates only, From must be +15005550006, magic To numbers give
+their errors, and the calls never run.
 
 How each call ends is chosen by destination with rules, first match wins,
 default answered by a person:
@@ -123,6 +126,13 @@ prints one JSON event a line instead. Ctrl-C ends the running calls and stops.`,
 				}
 				api.APIKeys[sid] = secret
 			}
+			if testCreds != "" {
+				sid, tok, ok := strings.Cut(testCreds, ":")
+				if !ok || !contract.ValidSID("AC", sid) || !alnumOnly(tok) || sid == accountSid {
+					return cmdutil.InvalidValue("--test-credentials", sid, "want AC followed by 32 hex digits (not the --account-sid), a colon and a token of letters and digits")
+				}
+				api.TestAccountSid, api.TestAuthToken = sid, tok
+			}
 			if rulesFile != "" {
 				fh, err := os.Open(f.Path(rulesFile))
 				if err != nil {
@@ -166,6 +176,7 @@ prints one JSON event a line instead. Ctrl-C ends the running calls and stops.`,
 	fl.StringVar(&accountSid, "account-sid", "", "the account the API serves (also TWILIO_ACCOUNT_SID); default: made up and printed")
 	fl.StringVar(&authToken, "auth-token", "", "its auth token: the SDK's password and the webhooks' signing key (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
 	fl.StringArrayVar(&apiKeys, "api-key", nil, "an API key the SDK may authenticate with: SK...:SECRET (repeatable)")
+	fl.StringVar(&testCreds, "test-credentials", "", "test credentials AC...:TOKEN: they may only create calls, which are validated (From +15005550006, Twilio's magic numbers) and never run")
 	fl.StringArrayVar(&outcomes, "outcome", nil, "how calls to matching numbers end: PATTERN=OUTCOME [key=value ...] (repeatable; first match wins)")
 	fl.StringVar(&rulesFile, "rules", "", "read outcome rules from this file, one a line (before any --outcome)")
 	fl.IntVar(&maxCalls, "max-calls", restapi.DefaultMaxCalls, "calls kept in memory (about 520 bytes each)")
@@ -226,6 +237,9 @@ func serveRun(ctx context.Context, o *ServeOptions) error {
 	}
 	for _, s := range o.Config.API.APIKeys {
 		secrets = append(secrets, s)
+	}
+	if t := o.Config.API.TestAuthToken; t != "" {
+		secrets = append(secrets, t)
 	}
 	out := redact.NewRedactor(io.Out, secrets...)
 	log := &eventLog{w: out, json: o.JSON}
@@ -314,8 +328,8 @@ func formatEvent(e serve.Event) string {
 		fmt.Fprintf(&b, "API %s %s → %d", a.Method, a.Path, a.Status)
 		if a.Code != 0 {
 			fmt.Fprintf(&b, " %d %s", a.Code, a.Message)
-		} else if a.CallSid != "" {
-			fmt.Fprintf(&b, " %s", a.CallSid)
+		} else if sid != "" {
+			fmt.Fprintf(&b, " %s", sid)
 		}
 		b.WriteString("\n")
 	case serve.EventStatus:

@@ -26,7 +26,7 @@ type dialer struct {
 
 // Start implements restapi.Dialer.
 func (d *dialer) Start(ctx context.Context, req restapi.CallRequest, api *restapi.Live) {
-	lc := &liveCall{d: d, req: req, api: api, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	lc := &liveCall{d: d, req: req, api: api, ctx: ctx, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	lc.timeLimit = time.Duration(req.TimeLimit) * time.Second
 	go lc.watch(ctx)
 	defer close(lc.done)
@@ -124,11 +124,13 @@ type liveCall struct {
 	d   *dialer
 	req restapi.CallRequest
 	api *restapi.Live
+	ctx context.Context // the call's, for End, which the engine calls without one
 
 	// clock is the call's time since creation on the simulated clock;
 	// answeredAt is its value at the answer (-1 before).
 	clock, answeredAt time.Duration
 	answered          bool
+	rang              bool // Ring was called
 	// step is the latest webhook step; shown counts its events already logged.
 	step  *simulate.Step
 	shown int
@@ -272,6 +274,7 @@ func (lc *liveCall) report(st restapi.Status, answeredBy string) {
 
 // Ring implements simulate.Live.
 func (lc *liveCall) Ring(ctx context.Context) *simulate.Change {
+	lc.rang = true
 	ring := lc.ringTime()
 	spent, c := lc.sleep(ctx, ring)
 	lc.clock += spent
@@ -284,6 +287,10 @@ func (lc *liveCall) Ring(ctx context.Context) *simulate.Change {
 		by = lc.req.Outcome.AnsweredBy
 	}
 	lc.report(restapi.StatusInProgress, by)
+	if lc.req.SendDigits != "" {
+		// Heard by the callee only; nothing the app receives changes.
+		lc.emit(Event{Kind: EventVerb, Verb: &simulate.Event{Kind: simulate.EventPress, Text: "SendDigits " + lc.req.SendDigits + " dialled to the callee after the answer"}})
+	}
 	lc.onAnswer(ctx)
 	return c
 }
@@ -321,6 +328,13 @@ func (lc *liveCall) Elapse(ctx context.Context, d time.Duration) (time.Duration,
 // End implements simulate.Live.
 func (lc *liveCall) End(status string, connected time.Duration) {
 	lc.flush()
+	if !lc.rang {
+		// An engine that ends an unanswered call without ringing it (busy,
+		// no-answer) still takes the ringing time before the end.
+		lc.rang = true
+		spent, _ := lc.sleep(lc.ctx, lc.ringTime())
+		lc.clock += spent
+	}
 	st := restapi.Status(status)
 	if lc.answered {
 		lc.clock = lc.answeredAt + connected

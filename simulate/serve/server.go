@@ -56,7 +56,7 @@ type Event struct {
 	Time       time.Time            `json:"time"`
 	Kind       string               `json:"kind"`
 	CallSid    string               `json:"call_sid,omitempty"`
-	Access     *restapi.Access      `json:"api,omitempty"`
+	Access     *APIRequest          `json:"api,omitempty"`
 	Status     string               `json:"status,omitempty"`
 	AnsweredBy string               `json:"answered_by,omitempty"`
 	Outcome    string               `json:"outcome,omitempty"`
@@ -65,6 +65,17 @@ type Event struct {
 	Verb       *simulate.Event      `json:"verb,omitempty"`
 	Transcript *simulate.Transcript `json:"transcript,omitempty"`
 	Message    string               `json:"message,omitempty"`
+}
+
+// APIRequest is one answered API request (restapi.Access, as the log
+// writes it).
+type APIRequest struct {
+	Method  string        `json:"method"`
+	Path    string        `json:"path"`
+	Status  int           `json:"status"`
+	Code    int           `json:"code,omitempty"`
+	Message string        `json:"message,omitempty"`
+	Elapsed time.Duration `json:"elapsed_ns"`
 }
 
 // Server is the REST API with the engine behind it, and its listener.
@@ -94,7 +105,8 @@ func New(cfg Config) (*Server, error) {
 			if onReq != nil {
 				onReq(a)
 			}
-			onEvent(Event{Time: time.Now(), Kind: EventAPI, CallSid: a.CallSid, Access: &a})
+			onEvent(Event{Time: a.Time, Kind: EventAPI, CallSid: a.CallSid,
+				Access: &APIRequest{Method: a.Method, Path: a.Path, Status: a.Status, Code: a.Code, Message: a.Message, Elapsed: a.Elapsed}})
 		}
 	}
 	s, err := restapi.New(api)
