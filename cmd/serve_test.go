@@ -82,3 +82,41 @@ func TestOutcomeRule(t *testing.T) {
 		}
 	}
 }
+
+func TestServeFlags(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.env["TWILIO_ACCOUNT_SID"] = "AC0123456789abcdef0123456789abcdef"
+	c.env["TWILIO_AUTH_TOKEN"] = "envtoken1"
+	c.write("rules.txt", "# busy line\n+14155550100 busy\n")
+	o, code, errOut := parse(t, c, NewCmdServe, "serve", "--addr", "127.0.0.1:0", "--real-time",
+		"--rules", "rules.txt", "--outcome", "*=machine as=fax",
+		"--api-key", "SKfedcba9876543210fedcba9876543210:keysecret1", "--max-calls", "7", "--timeout", "2s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	api := o.Config.API
+	if api.AccountSid != "AC0123456789abcdef0123456789abcdef" || api.AuthToken != "envtoken1" || o.Generated {
+		t.Errorf("credentials from the environment: %s %s generated %v", api.AccountSid, api.AuthToken, o.Generated)
+	}
+	if o.Config.Scale != 1 || api.MaxCalls != 7 || o.Config.WebhookTimeout != 2*time.Second {
+		t.Errorf("scale %v max calls %d timeout %s", o.Config.Scale, api.MaxCalls, o.Config.WebhookTimeout)
+	}
+	var rules []string
+	for _, r := range api.Rules {
+		rules = append(rules, r.Pattern+" "+string(r.Outcome.Kind)+" "+r.Outcome.AnsweredBy)
+	}
+	if d := cmp.Diff([]string{"+14155550100 busy ", "* machine fax"}, rules); d != "" {
+		t.Errorf("rules: the file's, then --outcome (-want +got):\n%s", d)
+	}
+	if api.APIKeys["SKfedcba9876543210fedcba9876543210"] != "keysecret1" {
+		t.Errorf("API keys: %v", api.APIKeys)
+	}
+
+	// Without credentials a pair is made up, valid for twilio-go.
+	c2 := newCLI(t)
+	o, code, errOut = parse(t, c2, NewCmdServe, "serve")
+	if code != 0 || !o.Generated || len(o.Config.API.AccountSid) != 34 || !alnumOnly(o.Config.API.AuthToken) || o.Config.Scale != 0 {
+		t.Errorf("made-up credentials: exit %d %q %+v", code, errOut, o.Config.API)
+	}
+}

@@ -51,7 +51,9 @@ const (
 	EventError  = "error"  // something callsim could not do (Message)
 )
 
-// Event is one entry of the server's log.
+// Event is one entry of the server's log. Time is when it happened: for a
+// call's events, on the call's clock (simulated unless Scale is 1), for API
+// requests on the wall clock.
 type Event struct {
 	Time       time.Time            `json:"time"`
 	Kind       string               `json:"kind"`
