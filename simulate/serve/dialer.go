@@ -206,7 +206,11 @@ func (lc *liveCall) watch(ctx context.Context) {
 				}
 			}
 			lc.mu.Unlock()
-			lc.emit(Event{Kind: EventChange, Change: ch.Kind.String()})
+			if st := ch.Settings; ch.Kind == restapi.Settings && (st.StatusCallback != nil || st.StatusCallbackMethod != nil || st.FallbackUrl != nil || st.FallbackMethod != nil) {
+				lc.emit(Event{Time: time.Now(), Kind: EventError, Message: "the update's StatusCallback/FallbackUrl settings are stored by Twilio for the running call; callsim serve keeps the ones the call was created with"})
+			}
+			// The wall clock: the engine goroutine owns the call's clock.
+			lc.emit(Event{Time: time.Now(), Kind: EventChange, Change: ch.Kind.String()})
 			select {
 			case lc.wake <- struct{}{}:
 			default:

@@ -52,8 +52,8 @@ const (
 )
 
 // Event is one entry of the server's log. Time is when it happened: for a
-// call's events, on the call's clock (simulated unless Scale is 1), for API
-// requests on the wall clock.
+// call's progress, on the call's clock (simulated unless Scale is 1); for
+// API requests and the changes they make, on the wall clock.
 type Event struct {
 	Time       time.Time            `json:"time"`
 	Kind       string               `json:"kind"`
