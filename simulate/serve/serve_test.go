@@ -155,15 +155,25 @@ func (e *env) wait(t *testing.T, sid string) restapi.Call {
 	return c
 }
 
+// transcriptOf waits (5 s at most) for the call's end event: it follows
+// the end status the API shows, after the last status callback.
 func (e *env) transcriptOf(sid string) *Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i := range e.ev {
-		if e.ev[i].Kind == EventCall && e.ev[i].CallSid == sid {
-			return &e.ev[i]
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		e.mu.Lock()
+		for i := range e.ev {
+			if e.ev[i].Kind == EventCall && e.ev[i].CallSid == sid {
+				ev := e.ev[i]
+				e.mu.Unlock()
+				return &ev
+			}
 		}
+		e.mu.Unlock()
+		if time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
-	return nil
 }
 
 func TestCallThroughTwilioGo(t *testing.T) {
@@ -180,9 +190,9 @@ func TestCallThroughTwilioGo(t *testing.T) {
 	}
 	sid := *created.Sid
 	e.wait(t, sid)
-	// The status callback of the end goes out right after the API shows
-	// the end; the app may still be receiving it.
-	time.Sleep(50 * time.Millisecond)
+	// The end's status callback goes out right after the API shows the
+	// end; the call's end event follows it.
+	e.transcriptOf(sid)
 
 	var paths, statuses []string
 	for _, h := range a.received() {
@@ -248,6 +258,7 @@ func TestUnansweredOutcomes(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := e.wait(t, *c.Sid)
+		e.transcriptOf(*c.Sid)
 		if string(got.Status) != want || got.Duration != nil {
 			t.Errorf("%s: status %s duration %v, want %s and none", to, got.Status, got.Duration, want)
 		}
@@ -255,7 +266,6 @@ func TestUnansweredOutcomes(t *testing.T) {
 			t.Errorf("%s: start %v end %v", to, got.StartTime, got.EndTime)
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
 	ends := map[string]string{}
 	for _, h := range a.received() {
 		if h.Path == "/status" {
@@ -414,7 +424,7 @@ func TestCancelWhileRinging(t *testing.T) {
 	if *canceled.Status != "canceled" {
 		t.Errorf("after cancel: %s", *canceled.Status)
 	}
-	time.Sleep(50 * time.Millisecond)
+	e.transcriptOf(*c.Sid)
 	for _, h := range a.received() {
 		if h.Path == "/voice" {
 			t.Errorf("a canceled call fetched its Url")
@@ -439,7 +449,7 @@ func TestTimeLimitAndRecording(t *testing.T) {
 	if got.Duration == nil || *got.Duration != "30" {
 		t.Errorf("duration %v, want the TimeLimit 30", got.Duration)
 	}
-	time.Sleep(50 * time.Millisecond)
+	e.transcriptOf(*c.Sid)
 	var rec []url.Values
 	for _, h := range a.received() {
 		if h.Path == "/rec" {
