@@ -39,7 +39,7 @@
 // warning when events are asked for), async_amd_callback,
 // async_amd_callback_method, call, steps, when_steps_run_out, expect_end.
 //
-// call: direction (inbound, outbound), from, to, api_version (legacy,
+// call: direction (inbound, outbound, outbound-api), from, to, api_version (legacy,
 // 2010-04-01), dial_status (outbound; on 2010-04-01 an unanswered call,
 // busy, failed, no-answer or canceled, requests no TwiML and reaches the
 // app through its status callback only), answered_by (outbound,
@@ -48,6 +48,15 @@
 // call goes on; the result goes to async_amd_callback), account_sid, params (extra request
 // fields; --param adds to them), seed (default: derived from the file and
 // scenario names, so runs are reproducible), no_geo.
+//
+// direction: outbound-api starts the call from the REST API instead: the
+// runner starts a callsim serve in process and creates the call with a
+// REST request (To, From, Url, Method, FallbackUrl, StatusCallback and the
+// status_events), so the app receives what a call its SDK created would
+// bring (API version 2010-04-01, the CallSid the API returned, webhooks
+// signed with auth_token). dial_status picks how the callee answers
+// (answered-human, answered-machine and hangup-machine turn on
+// MachineDetection); params and signing_url do not apply.
 //
 // # Steps
 //

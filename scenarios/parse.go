@@ -795,6 +795,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		}
 	}
 
+	sc.ViaAPI = p.apiStart(&spec, sc, m)
 	p.lifecycle(m, spec, opt, sc.End)
 
 	// What the simulate package checks, placed at the key it is about.
