@@ -47,7 +47,8 @@ func NewCmdLoad(f *cmdutil.Factory, runF func(*LoadOptions) error) *cobra.Comman
 		Long: `load places many whole simulated calls against your voice webhook at once: each
 call has its own CallSid, numbers and geography, is signed, and follows your
 TwiML with the same flow flags as inbound (--digits, --dial-outcome,
---status-callback …) through to the end-of-call request.
+--status-callback …) through to the end of the call (the end-of-call request
+with the legacy API, the status callback with 2010-04-01).
 
 Two ways to load:
   --calls N --concurrency C   N calls, C always in flight (closed model)
@@ -227,8 +228,9 @@ func loadRun(ctx context.Context, o *LoadOptions) error {
 // that instead.
 var flowFlags = []string{
 	"method", "from", "to", "dial-status", "api-version", "account-sid", "signing-url", "timeout",
-	"no-geo", "no-end", "digits", "speech", "record-seconds", "dial-outcome", "fallback-url",
+	"no-geo", "no-end", "digits", "speech", "record-seconds", "record-end", "transcription", "dial-outcome", "fallback-url",
 	"fallback-method", "status-callback", "status-callback-method", "status-events", "max-steps", "direction",
+	"answered-by", "async-amd", "async-amd-callback", "async-amd-callback-method",
 }
 
 // scenarioFlows loads --scenario files: one flow per scenario (skipped ones

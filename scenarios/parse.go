@@ -31,9 +31,9 @@ var (
 		"name", "description", "skip",
 		"url", "method", "auth_token", "signing_url", "timeout", "max_steps", "no_end",
 		"fallback_url", "fallback_method", "status_callback", "status_callback_method", "status_events",
-		"call", "steps", "when_steps_run_out", "expect_end",
+		"async_amd_callback", "async_amd_callback_method", "call", "steps", "when_steps_run_out", "expect_end",
 	}
-	callKeys   = []string{"direction", "from", "to", "api_version", "dial_status", "account_sid", "params", "seed", "no_geo"}
+	callKeys   = []string{"direction", "from", "to", "api_version", "dial_status", "answered_by", "async_amd", "account_sid", "params", "seed", "no_geo"}
 	stepKeys   = []string{"name", ActPress, ActSpeak, "confidence", ActWait, ActRecord, ActDialOutcome, ActHangup, "expect"}
 	expectKeys = []string{
 		"status", "content_type", "max_latency", "verbs", "body", "xpath", "url", "request",
@@ -42,6 +42,7 @@ var (
 	}
 	endKeys     = []string{"call_status", "end_reason", "completed_request", "status_callbacks", "errors", "warnings"}
 	matcherKeys = []string{"equals", "contains", "regex"}
+	recordKeys  = []string{"seconds", "ends", "transcription"}
 	actionKeys  = []string{ActPress, ActSpeak, ActWait, ActRecord, ActDialOutcome, ActHangup}
 )
 
@@ -709,6 +710,9 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		FallbackMethod:       strings.ToUpper(strings.TrimSpace(str("fallback_method"))),
 		StatusCallback:       strings.TrimSpace(str("status_callback")),
 		StatusCallbackMethod: strings.ToUpper(strings.TrimSpace(str("status_callback_method"))),
+
+		AsyncAMDStatusCallback:       strings.TrimSpace(str("async_amd_callback")),
+		AsyncAMDStatusCallbackMethod: strings.ToUpper(strings.TrimSpace(str("async_amd_callback_method"))),
 	}
 	if v := get("status_events"); v != nil {
 		_, opt.StatusEvents, _ = p.list(v, "status_events", true)
@@ -792,6 +796,9 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		}
 	}
 
+	sc.ViaAPI = p.apiStart(&spec, sc, m)
+	p.lifecycle(m, spec, opt, sc.End)
+
 	// What the simulate package checks, placed at the key it is about.
 	if len(p.errs) == p.seen && opt.URL != "" {
 		call, cerr := contract.NewCall(spec)
@@ -819,6 +826,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 var simulateFields = map[string]string{
 	"api-version": "call.api_version", "direction": "call.direction", "dial-status": "call.dial_status",
 	"from": "call.from", "to": "call.to", "account-sid": "call.account_sid", "param": "call.params",
+	"answered-by": "call.answered_by", "async-amd": "call.async_amd",
 }
 
 func (p *parser) simulateError(err error, m *mapping) {
@@ -868,6 +876,10 @@ func (p *parser) call(n *yaml.Node, spec *contract.CallSpec) {
 	spec.From, spec.To = s("from"), s("to")
 	spec.APIVersion = s("api_version")
 	spec.DialStatus = s("dial_status")
+	spec.AnsweredBy = s("answered_by")
+	if v := m.vals["async_amd"]; v != nil {
+		spec.AsyncAMD, _ = p.boolean(v, "call.async_amd")
+	}
 	spec.AccountSid = s("account_sid")
 	if v := m.vals["seed"]; v != nil {
 		str, ok := p.text(v, "call.seed", "a whole number")
@@ -931,7 +943,48 @@ func (p *parser) steps(n *yaml.Node) []*StepSpec {
 	return out
 }
 
-var digitsRe = lazyRegexp(`^[0-9*#wW]+$`)
+// digitsRe is what a caller can press; w and W are pauses of SendDigits.
+var digitsRe = lazyRegexp(`^[0-9*#]+$`)
+
+// record reads a record action: seconds, or {seconds, ends, transcription}
+// where ends says how the recording ends (key, key:#, silence,
+// max-length, hangup).
+func (p *parser) record(v *yaml.Node, kp string, a *Action) {
+	seconds := func(n *yaml.Node, path string) {
+		if secs, ok := p.integer(n, path); ok {
+			if secs < 0 {
+				p.errorf(n, path, "seconds recorded must not be negative")
+			}
+			a.Seconds = secs
+		}
+	}
+	if resolve(v).Kind != yaml.MappingNode {
+		seconds(v, kp)
+		return
+	}
+	m := p.mapping(v, kp, recordKeys)
+	if m == nil {
+		return
+	}
+	if n := m.vals["seconds"]; n != nil {
+		seconds(n, join(kp, "seconds"))
+	} else {
+		p.errorf(v, kp, "say how many seconds are recorded (seconds: 12)")
+	}
+	if n := m.vals["ends"]; n != nil {
+		ep := join(kp, "ends")
+		if s, ok := p.text(n, ep, "how the recording ends"); ok {
+			end, key, err := simulate.ParseRecordEnd(s)
+			if err != nil {
+				p.errorf(n, ep, "%v%s", err, p.hint(ep))
+			}
+			a.RecordEnd, a.Digits = end, key
+		}
+	}
+	if n := m.vals["transcription"]; n != nil {
+		a.Transcription, _ = p.text(n, join(kp, "transcription"), "the transcribed text")
+	}
+}
 
 func (p *parser) step(n *yaml.Node, path string, num int) *StepSpec {
 	m := p.mapping(n, path, stepKeys)
@@ -961,7 +1014,7 @@ func (p *parser) step(n *yaml.Node, path string, num int) *StepSpec {
 			if s, ok := p.text(v, kp, "keys to press"); ok {
 				s = strings.TrimSpace(s)
 				if !digitsRe().MatchString(s) {
-					p.errorf(v, kp, "%q: keys are 0-9, * and # (w waits half a second)%s", s, p.hint(kp))
+					p.errorf(v, kp, "%q: a caller presses only 0-9, * and #%s", s, p.hint(kp))
 				}
 				a.Digits = s
 			}
@@ -977,12 +1030,7 @@ func (p *parser) step(n *yaml.Node, path string, num int) *StepSpec {
 				p.errorf(v, kp, "only true makes sense here; leave the key out instead")
 			}
 		case ActRecord:
-			if secs, ok := p.integer(v, kp); ok {
-				if secs < 0 {
-					p.errorf(v, kp, "seconds recorded must not be negative")
-				}
-				a.Seconds = secs
-			}
+			p.record(v, kp, &a)
 		case ActDialOutcome:
 			if s, ok := p.text(v, kp, "a dial outcome"); ok {
 				s = strings.TrimSpace(s)

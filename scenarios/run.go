@@ -43,6 +43,9 @@ type execution struct {
 
 // Play replays the scenario once and checks every expectation.
 func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
+	if sc.ViaAPI {
+		return playAPI(ctx, sc, client)
+	}
 	x := newExecution(sc)
 	x.ctx = ctx
 	opt := sc.Options

@@ -22,7 +22,7 @@ func hasAMD(p *Profile) bool       { return len(p.AMD) > 0 }
 func hasCallbacks(p *Profile) bool { return p.StatusCallbacks }
 
 // CallbackFields lists the fields documented outside the profile tables.
-func CallbackFields() []CallbackField { return slices.Clone(callbackFields) }
+func CallbackFields() []CallbackField { return slices.Concat(callbackFields, verbCallbackFields) }
 
 var callbackFields = []CallbackField{
 	{Name: "Digits", Kinds: []string{"gather"},
@@ -55,21 +55,28 @@ var callbackFields = []CallbackField{
 		Meaning: "Seconds the dialled call lasted (not sent for a conference)."},
 	{Name: "DialBridged", Kinds: []string{"dial"}, Applies: func(p *Profile) bool { return p.DialDetails },
 		Meaning: "true when the caller was connected to the dialled party, else false."},
-	{Name: "CallDuration", Kinds: []string{"completed", "status-callback"},
-		Meaning: "Length of the call in seconds (sent when the call has ended)."},
-	{Name: "Duration", Kinds: []string{"status-callback"}, Applies: hasCallbacks,
+	{Name: "CallDuration", Kinds: []string{"completed", "status-callback", "no-answer"},
+		Meaning: "Length of the call in seconds (sent when the call has ended; 0 when it was not answered)."},
+	{Name: "Duration", Kinds: []string{"status-callback", "no-answer"}, Applies: hasCallbacks,
 		Meaning: "Billed minutes, rounded up (49 s is 1); 0 when the call was not answered."},
-	{Name: "SipResponseCode", Kinds: []string{"status-callback"}, Applies: hasCallbacks,
-		Meaning: "Final SIP response of the call: 200 answered, 486 busy, 487 no answer, 404 unreachable."},
-	{Name: "Timestamp", Kinds: []string{"status-callback"}, Applies: hasCallbacks,
+	{Name: "SipResponseCode", Kinds: []string{"status-callback", "no-answer"}, Applies: hasCallbacks,
+		Meaning: "Final SIP response of the call: 200 answered, 486 busy, 487 no answer or canceled, 404 unreachable."},
+	{Name: "Timestamp", Kinds: []string{"status-callback", "no-answer"}, Applies: hasCallbacks,
 		Meaning: "When the event happened: RFC 2822 date in UTC."},
-	{Name: "CallbackSource", Kinds: []string{"status-callback"}, Applies: hasCallbacks,
+	{Name: "CallbackSource", Kinds: []string{"status-callback", "no-answer"}, Applies: hasCallbacks,
 		Meaning: "Always call-progress-events."},
-	{Name: "SequenceNumber", Kinds: []string{"status-callback"}, Applies: hasCallbacks,
+	{Name: "SequenceNumber", Kinds: []string{"status-callback", "no-answer"}, Applies: hasCallbacks,
 		Meaning: "Order of this callback within the call: 0, 1, 2… Callbacks are separate requests and may arrive out of order."},
 	{Name: "AnsweredBy", Kinds: []string{"outbound"}, When: "answering-machine detection", Sample: "human", Applies: hasAMD},
-	{Name: "ErrorCode", When: "requests to the fallback URL", Sample: "11200",
-		Meaning: "Twilio error code of the failure that made Twilio request the fallback URL, e.g. 11200 HTTP retrieval failure."},
+	{Name: "MachineDetectionDuration", Kinds: []string{"outbound"}, When: "answering-machine detection", Sample: "2400", Applies: hasAMD},
+	{Name: "AnsweredBy", Kinds: []string{"status-callback"}, When: "answering-machine detection (completed event)", Sample: "machine_end_beep", Applies: hasAMD,
+		Meaning: "What answering machine detection found on an outbound call: human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax or unknown."},
+	{Name: "AnsweredBy", Kinds: []string{"amd-callback"}, Applies: hasAMD,
+		Meaning: "What asynchronous answering machine detection found: human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax or unknown. The call's TwiML was already running."},
+	{Name: "MachineDetectionDuration", Kinds: []string{"amd-callback"}, Applies: hasAMD,
+		Meaning: "Milliseconds the detection took."},
+	{Name: "ErrorCode", When: "requests to the fallback URL", Sample: "11217",
+		Meaning: "Twilio error code of the failure that made Twilio request the fallback URL, e.g. 11217 (the app answered 4xx or 5xx), 11205 (no answer in time), 11200 (other retrieval failure)."},
 	{Name: "ErrorUrl", When: "requests to the fallback URL", Sample: "https://example.com/voice",
 		Meaning: "The URL whose request failed."},
 }

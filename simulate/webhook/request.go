@@ -168,6 +168,9 @@ func (s *Sender) Build(kind string, target Target, params contract.Params, r *ra
 		{Key: "I-Twilio-Idempotency-Token", Value: idempotencyToken(r)},
 		{Key: "X-Home-Region", Value: "us1"},
 	}
+	if req.SendURL != "" {
+		req.Headers = append(req.Headers, s.tunnelHeaders(u)...)
+	}
 	var signParams contract.Params
 	if method == http.MethodPost {
 		req.Body = params.Encode()
@@ -179,6 +182,26 @@ func (s *Sender) Build(kind string, target Target, params contract.Params, r *ra
 		req.Headers = req.Headers.Add(signature.Header, req.Signature)
 	}
 	return req, nil
+}
+
+// TunnelClientIP is the X-Forwarded-For of a request delivered through
+// --signing-url: the address a tunnel saw the request come from. Twilio
+// publishes no fixed webhook addresses, so it is a documentation address
+// (RFC 5737) that no app can mistake for a real peer.
+const TunnelClientIP = "192.0.2.10"
+
+// tunnelHeaders are what a tunnel (ngrok and alike) adds when it passes a
+// request for the public URL u to the local app: the public Host stays,
+// and X-Forwarded-* say how it arrived. A validator behind a proxy-aware
+// app (Express's trust proxy) rebuilds u from them, as it must to check
+// the signature.
+func (s *Sender) tunnelHeaders(u *url.URL) contract.Params {
+	return contract.Params{
+		{Key: "Host", Value: u.Host},
+		{Key: "X-Forwarded-For", Value: TunnelClientIP},
+		{Key: "X-Forwarded-Host", Value: u.Host},
+		{Key: "X-Forwarded-Proto", Value: u.Scheme},
+	}
 }
 
 // signature is Signature with this signer's token, reusing its HMAC state.
