@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ type CallOptions struct {
 	DryRun      bool
 	Diagram     string
 	Interactive bool
+	SaveAudio   string // --save-audio
 }
 
 // callFlags are the raw values of the call flags, before the environment
@@ -45,6 +47,7 @@ type callFlags struct {
 	noGeo, noEnd, dryRun, interactive, asyncAMD                                      bool
 	diagram                                                                          string
 	script                                                                           simulate.ScriptCaller
+	ai                                                                               voiceAIFlags
 }
 
 // addCallFlags registers the flags of one simulated call.
@@ -86,6 +89,8 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f.StringSliceVar(&o.statusEvents, "status-events", nil, "status callback events of an outbound call: initiated, ringing, answered, completed (default completed)")
 	f.IntVar(&o.maxSteps, "max-steps", 100, "end the call after this many TwiML requests (loop guard)")
 	f.StringVar(&o.diagram, "diagram", "", "print the call as a diagram instead of the report: mermaid")
+
+	addVoiceAIFlags(c, &o.ai)
 
 	setGroup(f, groupCall, "url", "method", "from", "to", "dial-status", "answered-by", "async-amd", "api-version", "account-sid", "param", "seed", "no-geo", "timeout", "max-steps", "no-end")
 	setGroup(f, groupScript, "digits", "speech", "record-seconds", "record-end", "transcription", "dial-outcome", "hangup-after", "interactive")
@@ -296,6 +301,10 @@ func (o *callFlags) build(f *cmdutil.Factory, c *cobra.Command, common Common, d
 	if err := opts.Script.Validate(); err != nil {
 		return nil, err
 	}
+	if opts.Options.Sessions, err = o.ai.sessionOptions(); err != nil {
+		return nil, err
+	}
+	opts.SaveAudio = o.ai.saveAudio
 	if o.diagram != "" && o.diagram != "mermaid" {
 		return nil, cmdutil.InvalidValue("--diagram", o.diagram, "want mermaid")
 	}
@@ -394,6 +403,13 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if o.SaveAudio != "" {
+		msg, err := saveAudio(o.SaveAudio, t)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(io.ErrOut, msg)
 	}
 	if t.Failed {
 		return failed

@@ -255,10 +255,10 @@ func TestHelpGroupsFlags(t *testing.T) {
 		cmd      string
 		sections []string
 	}{
-		{"inbound", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
-		{"outbound", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
-		{"load", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Load flags:", "Output flags:", "Global flags:"}},
-		{"demo", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Demo app flags:", "Output flags:", "Global flags:"}},
+		{"inbound", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
+		{"outbound", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
+		{"load", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Load flags:", "Output flags:", "Global flags:"}},
+		{"demo", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Demo app flags:", "Output flags:", "Global flags:"}},
 	} {
 		c := newCLI(t)
 		code, out, errOut := c.run("", tt.cmd, "--help")

@@ -39,6 +39,7 @@ var (
 	expectKeys = []string{
 		"status", "content_type", "max_latency", "verbs", "body", "xpath", "url", "request",
 		"say", "play", "gather", "record", "dial", "redirect", "hangup",
+		"agent", "first_token_under", "last_token_under", "handoff", "session_status", "action_fields", "first_audio_under", "audio_back",
 	}
 	endKeys     = []string{"call_status", "end_reason", "completed_request", "status_callbacks", "errors", "warnings"}
 	matcherKeys = []string{"equals", "contains", "regex"}
@@ -821,6 +822,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		}
 	}
 
+	sc.ViaAPI = p.apiStart(&spec, sc, m)
 	p.lifecycle(m, spec, opt, sc.End)
 
 	// What the simulate package checks, placed at the key it is about.
@@ -1126,6 +1128,8 @@ func (p *parser) expect(n *yaml.Node, path string, known []string) *Expect {
 					c = &callStatusCheck{b, mt}
 				}
 			}
+		case "agent", "first_token_under", "last_token_under", "handoff", "session_status", "action_fields", "first_audio_under", "audio_back":
+			c = p.aiExpectation(k, v, kp, b)
 		case "body", "end_reason":
 			if mt, ok := p.matcher(v, kp, MatchContains); ok {
 				if k == "body" {

@@ -49,6 +49,9 @@ type Scenario struct {
 
 	Call    *contract.Call
 	Options simulate.Options // Caller, OnStep and HTTP are set per run
+	// ViaAPI is direction: outbound-api: the call is created through the
+	// REST API of an in-process callsim serve (api.go).
+	ViaAPI bool
 	// Steps are the steps as written, after an implicit empty first step
 	// when the file's first step already has an action: Steps[0] never has
 	// one, Steps[i>0] always does.

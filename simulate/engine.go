@@ -23,6 +23,7 @@ import (
 // Options say where the call goes and how Twilio's side behaves.
 type Options struct {
 	URL        string // the voice URL callsim delivers to
+	Twiml      string // inline TwiML run as the first document instead of fetching URL (REST API Twiml)
 	Method     string // GET or POST (default)
 	SigningURL string // public URL to sign instead of URL (tunnel, proxy)
 	AuthToken  string
@@ -48,11 +49,13 @@ type Options struct {
 	OnSend func(*Step)
 	// Now gives the call's start time (tests fix it); nil = time.Now.
 	Now func() time.Time
+	// Sessions shape <Connect> and <Start><Stream> WebSocket sessions.
+	Sessions SessionOptions
 }
 
 // Validate checks options that do not depend on the network.
 func (o *Options) Validate() error {
-	if _, err := webhook.ParseHTTPURL(o.URL); err != nil {
+	if _, err := webhook.ParseHTTPURL(o.URL); err != nil && (o.Twiml == "" || o.URL != "") {
 		return &contract.InputError{Field: "url", Value: o.URL, Msg: err.Error()}
 	}
 	for _, m := range []struct{ field, v string }{{"method", o.Method}, {"fallback-method", o.FallbackMethod}, {"status-callback-method", o.StatusCallbackMethod}, {"async-amd-callback-method", o.AsyncAMDStatusCallbackMethod}} {
@@ -100,6 +103,7 @@ type run struct {
 	t      *Transcript
 	caller Caller
 	onStep func(*Step)
+	live   *liveRun // nil without CallHooks.Live
 
 	docURL    string // public URL of the current document, with the credentials it was requested with
 	clock     time.Duration
@@ -111,6 +115,7 @@ type run struct {
 	lastStep  *Step
 	maxSteps  int
 	startWall time.Time
+	sess      sessions // WebSocket sessions (connect.go)
 }
 
 // Run simulates the whole call: the first request, the TwiML it returns
@@ -140,6 +145,7 @@ type CallHooks struct {
 	Caller Caller
 	OnStep func(*Step)
 	HTTP   *http.Client
+	Live   Live // an outside controller of the running call (the REST API)
 }
 
 // NewRunner checks the options; the error is an *InputError naming the
@@ -191,6 +197,7 @@ func (rn *Runner) Run(ctx context.Context, call *contract.Call, h CallHooks) *Tr
 	if r.maxSteps == 0 {
 		r.maxSteps = 100
 	}
+	r.live = newLiveRun(ctx, h.Live)
 	r.run(ctx)
 	r.t.Elapsed = time.Since(r.startWall)
 	return r.t
@@ -212,13 +219,16 @@ func (r *run) run(ctx context.Context) {
 	}
 	r.statusCallback(ctx, "initiated", "initiated")
 	r.statusCallback(ctx, "ringing", "ringing")
+	if r.ring(ctx) {
+		return
+	}
 	if r.call.AnsweredBy != "" && !r.call.AsyncAMD {
 		// synchronous detection: the Url is fetched once it has decided
 		r.clock += time.Duration(r.call.MachineDetectionMillis()) * time.Millisecond
 	}
 	initial := webhook.Target{URL: r.signer.PublicURL(r.opt.URL), Method: r.opt.Method}
 	status := r.call.FirstStatus()
-	step, doc := r.fetch(ctx, "initial", initial, r.call.Params(status, true))
+	step, doc := r.first(ctx, initial, r.call.Params(status, true))
 	if step.Error != nil && r.opt.FallbackURL != "" {
 		step, doc = r.fallback(ctx, step)
 	}
@@ -240,6 +250,7 @@ func (r *run) run(ctx context.Context) {
 	if !r.ended {
 		r.finish("completed", "no more verbs")
 	}
+	r.endSessions(ctx)
 	if r.call.Profile.EndRequest && !r.opt.NoEnd && r.t.Status == "completed" {
 		r.endOfCall(ctx, initial)
 	}
@@ -276,7 +287,7 @@ func (r *run) event(step *Step, e Event) {
 	case EventWarning:
 		r.t.Warnings++
 	}
-	r.clock += time.Duration(e.Seconds * float64(time.Second))
+	r.clock += r.elapse(time.Duration(e.Seconds * float64(time.Second)))
 }
 
 // fetch requests a TwiML document and parses it as Twilio would.
@@ -452,6 +463,9 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 		if r.ended {
 			return nil, nil
 		}
+		if next, nd, took := r.takeChange(ctx, step); took {
+			return next, nd
+		}
 		if known, ok := twiml.Lookup(v.Name); !ok || !known.Verb {
 			continue // reported by validation (12200); Twilio skips it
 		}
@@ -469,6 +483,10 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			}
 		case "Dial":
 			if next, nd, fetched := r.dial(ctx, step, v); fetched || r.ended {
+				return next, nd
+			}
+		case "Connect", "Start", "Stop":
+			if next, nd, fetched := r.session(ctx, step, v); fetched || r.ended {
 				return next, nd
 			}
 		case "Enqueue":
@@ -500,7 +518,8 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			}
 		}
 	}
-	return nil, nil
+	next, nd, _ := r.takeChange(ctx, step)
+	return next, nd
 }
 
 // next fetches the document a verb points to, with the loop guard.

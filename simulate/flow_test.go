@@ -462,9 +462,9 @@ func TestFlows(t *testing.T) {
 			},
 		},
 		{
-			name: "not simulated verbs are reported, Start continues",
+			name: "not simulated verbs are reported, Start of a transcription continues",
 			routes: map[string]http.HandlerFunc{
-				"/voice": twimlRoute(resp(`<Start><Stream url="wss://example.com/s"/></Start><Say>hi</Say><Pay/><Say>unreachable</Say>`)),
+				"/voice": twimlRoute(resp(`<Start><Transcription/></Start><Say>hi</Say><Pay/><Say>unreachable</Say>`)),
 			},
 			wantReason: "<Pay> is not simulated",
 			check: func(t *testing.T, tr *simulate.Transcript, _ *testApp) {

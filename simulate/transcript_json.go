@@ -70,3 +70,39 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 	e.Seconds = float64(v.DurationMS) / 1000
 	return nil
 }
+
+// MarshalJSON writes an agent's answer times in whole milliseconds
+// (first_token_ms, last_token_ms, first_audio_ms), as every duration in
+// callsim's JSON.
+func (l *Latency) MarshalJSON() ([]byte, error) {
+	ms := func(d time.Duration) *int64 { // a measured time under half a millisecond is 0, not absent
+		if d == 0 {
+			return nil
+		}
+		v := webhook.Milliseconds(d)
+		return &v
+	}
+	return webhook.MarshalPlain(latencyJSON{FirstToken: ms(l.FirstToken), LastToken: ms(l.LastToken), FirstAudio: ms(l.FirstAudio)})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (l *Latency) UnmarshalJSON(data []byte) error {
+	var v latencyJSON
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	d := func(ms *int64) time.Duration {
+		if ms == nil {
+			return 0
+		}
+		return time.Duration(*ms) * time.Millisecond
+	}
+	l.FirstToken, l.LastToken, l.FirstAudio = d(v.FirstToken), d(v.LastToken), d(v.FirstAudio)
+	return nil
+}
+
+type latencyJSON struct {
+	FirstToken *int64 `json:"first_token_ms,omitempty"`
+	LastToken  *int64 `json:"last_token_ms,omitempty"`
+	FirstAudio *int64 `json:"first_audio_ms,omitempty"`
+}

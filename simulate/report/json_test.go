@@ -26,7 +26,7 @@ func TestJSONShape(t *testing.T) {
 			N:        1,
 			Request:  &webhook.Request{Kind: "initial", Method: "POST", Body: "a=1&b=2", Headers: contract.Params{{Key: "X-Twilio-Signature", Value: "abc"}}},
 			Response: &webhook.Response{Status: 200, Body: "<Response/>", Latency: 2400 * time.Microsecond, Headers: http.Header{"Content-Type": {"text/xml"}, "X-B": {"1", "2"}}},
-			Events:   []simulate.Event{{Kind: "press", Text: "1234", Seconds: 4 * 0.3}},
+			Events:   []simulate.Event{{Kind: "press", Text: "1234", Seconds: 4 * 0.3}, {Kind: "say", Latency: &simulate.Latency{FirstToken: 1500 * time.Microsecond, FirstAudio: 200 * time.Microsecond}}},
 		}},
 		EndReason: "<Hangup>",
 	}
@@ -35,7 +35,7 @@ func TestJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{`"duration_ms": 94700`, `"elapsed_ms": 2`, `"latency_ms": 2`, `"duration_ms": 1200`, `"body": "a=1&b=2"`, `"body": "<Response/>"`, `"end_reason": "<Hangup>"`} {
+	for _, want := range []string{`"duration_ms": 94700`, `"elapsed_ms": 2`, `"latency_ms": 2`, `"duration_ms": 1200`, `"body": "a=1&b=2"`, `"body": "<Response/>"`, `"end_reason": "<Hangup>"`, `"first_token_ms": 2`, `"first_audio_ms": 0`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("JSON lacks %s:\n%s", want, out)
 		}

@@ -127,6 +127,7 @@ func (lv *Live) step(s *simulate.Step) {
 	// warning) belong right under it.
 	for _, e := range s.Events {
 		writeEvent(&b, e, lv.pal)
+		writeLatency(&b, e, lv.pal, lv.o)
 	}
 	lv.steps = append(lv.steps, s)
 	lv.shown = append(lv.shown, len(s.Events))
@@ -140,6 +141,7 @@ func (lv *Live) Flush() {
 	for i, s := range lv.steps {
 		for _, e := range s.Events[lv.shown[i]:] {
 			writeEvent(&b, e, lv.pal)
+			writeLatency(&b, e, lv.pal, lv.o)
 		}
 		lv.shown[i] = len(s.Events)
 	}
@@ -259,7 +261,7 @@ func writeStepHead(b *strings.Builder, s *simulate.Step, prev contract.Params, p
 func writeEvent(b *strings.Builder, e simulate.Event, pal palette) {
 	text := e.Text
 	switch e.Kind {
-	case simulate.EventSay, simulate.EventSpeak:
+	case simulate.EventSay, simulate.EventSpeak, simulate.EventCallerTurn, simulate.EventAgent:
 		text = fmt.Sprintf("%q", e.Text)
 	case simulate.EventPress:
 		text = pressedText(e)
@@ -425,6 +427,8 @@ func WriteMermaid(w io.Writer, t *simulate.Transcript) error {
 					text = fmt.Sprintf("%d %s", e.Code, text)
 				}
 				fmt.Fprintf(&b, "    Note over Twilio: %s\n", mermaidText(text, 0))
+			default:
+				mermaidSession(&b, e, func(s string) string { return mermaidText(s, 0) })
 			}
 		}
 	}
