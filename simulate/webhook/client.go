@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -77,8 +78,8 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var guard staleGuard
-	ctx = withStaleGuard(ctx, &guard)
+	guard := newStaleGuard()
+	ctx = httptrace.WithClientTrace(ctx, &guard.trace)
 	target := req.URL
 	if req.SendURL != "" {
 		target = req.SendURL
@@ -116,11 +117,15 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 		terr, class := classify(err, timeout)
 		return nil, terr, class
 	}
+	defer guard.release() // after the body is closed: net/http has called the guard for the last time
 	defer hresp.Body.Close()
-	buf := bodyBufs.Get().(*bytes.Buffer)
-	defer bodyBufs.Put(buf)
+	rb := bodyBufs.Get().(*bodyBuf)
+	defer bodyBufs.Put(rb)
+	buf := &rb.buf
 	buf.Reset()
-	_, err = buf.ReadFrom(io.LimitReader(decoded(hresp), MaxBody+1))
+	rb.limit = io.LimitedReader{R: decoded(hresp), N: MaxBody + 1}
+	_, err = buf.ReadFrom(&rb.limit)
+	rb.limit.R = nil
 	data := buf.Bytes()
 	resp := &Response{
 		Status:      hresp.StatusCode,
@@ -310,7 +315,12 @@ func (g *gunzip) Read(p []byte) (int, error) {
 
 // bodyBufs hold responses while they are read: only the string kept in
 // Response is allocated per request.
-var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bodyBufs = sync.Pool{New: func() any { return new(bodyBuf) }}
+
+type bodyBuf struct {
+	buf   bytes.Buffer
+	limit io.LimitedReader // MaxBody+1: one byte more tells a body too large
+}
 
 type redirectError struct{ n int }
 
