@@ -63,7 +63,10 @@ func TestSendDirectMatchesClient(t *testing.T) {
 		})
 	}
 	mux.HandleFunc("/noloc", func(w http.ResponseWriter, r *http.Request) { app.add(r); w.WriteHeader(http.StatusSeeOther) })
-	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { app.add(r); http.Redirect(w, r, "/loop", http.StatusFound) })
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
+		app.add(r)
+		http.Redirect(w, r, "/loop", http.StatusFound)
+	})
 	mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
 		app.add(r)
 		if _, _, ok := r.BasicAuth(); !ok {
@@ -73,7 +76,10 @@ func TestSendDirectMatchesClient(t *testing.T) {
 		}
 		twiml(w)
 	})
-	mux.HandleFunc("/fail", func(w http.ResponseWriter, r *http.Request) { app.add(r); w.WriteHeader(http.StatusInternalServerError) })
+	mux.HandleFunc("/fail", func(w http.ResponseWriter, r *http.Request) {
+		app.add(r)
+		w.WriteHeader(http.StatusInternalServerError)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
