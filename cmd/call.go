@@ -36,11 +36,12 @@ type CallOptions struct {
 type callFlags struct {
 	url, method, from, to, dialStatus, apiVersion, authToken, accountSid, signingURL string
 	fallbackURL, fallbackMethod, statusCallback, statusCallbackMethod                string
+	answeredBy, asyncAMDCallback, asyncAMDCallbackMethod                             string
 	statusEvents, params                                                             []string
 	timeout                                                                          time.Duration
 	maxSteps                                                                         int
 	seed                                                                             uint64
-	noGeo, noEnd, dryRun, interactive                                                bool
+	noGeo, noEnd, dryRun, interactive, asyncAMD                                      bool
 	diagram                                                                          string
 	script                                                                           simulate.ScriptCaller
 }
@@ -54,6 +55,10 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f.StringVar(&o.to, "to", "", "called number (inbound: your Twilio number; outbound: the number dialled); default: a fixture number")
 	if dir == contract.Outbound {
 		f.StringVar(&o.dialStatus, "dial-status", "answered", "result of the call attempt: "+strings.Join(contract.DialStatuses(), ", "))
+		f.StringVar(&o.answeredBy, "answered-by", "", "answering machine detection result (2010-04-01): "+strings.Join(contract.AnsweredByValues(), ", "))
+		f.BoolVar(&o.asyncAMD, "async-amd", false, "detect asynchronously (AsyncAmd=true): the call starts at once, the result goes to --async-amd-callback")
+		f.StringVar(&o.asyncAMDCallback, "async-amd-callback", "", "URL that receives AnsweredBy and MachineDetectionDuration with --async-amd")
+		f.StringVar(&o.asyncAMDCallbackMethod, "async-amd-callback-method", "POST", "method for --async-amd-callback")
 	}
 	f.StringVar(&o.apiVersion, "api-version", "legacy", "request fields: "+strings.Join(contract.ProfileNames(), " or "))
 	f.StringVar(&o.authToken, "auth-token", "", "sign requests with this auth token (also TWILIO_AUTH_TOKEN, CALLSIM_AUTH_TOKEN)")
@@ -63,7 +68,7 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f.StringArrayVar(&o.params, "param", nil, "extra or overriding field Key=Value, on every request (repeatable)")
 	f.Uint64Var(&o.seed, "seed", 0, "make every generated value reproducible (a whole number; default: random)")
 	f.BoolVar(&o.noGeo, "no-geo", false, "leave out the City/State/Zip/Country fields")
-	f.BoolVar(&o.noEnd, "no-end", false, "skip the end-of-call CallStatus=completed request")
+	f.BoolVar(&o.noEnd, "no-end", false, "skip the end-of-call CallStatus=completed request (legacy API; 2010-04-01 sends none)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "show the first request (with a curl line) and send nothing")
 	f.StringSliceVar(&o.script.Digits, "digits", nil, "keys pressed, one entry per <Gather>: --digits 1,2#")
 	f.StringArrayVar(&o.script.Speech, "speech", nil, "speech input, one per <Gather> that listens for speech (repeatable)")
@@ -74,14 +79,14 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f.StringVar(&o.fallbackMethod, "fallback-method", "POST", "method for --fallback-url")
 	f.StringVar(&o.statusCallback, "status-callback", "", "send status callbacks to this URL")
 	f.StringVar(&o.statusCallbackMethod, "status-callback-method", "POST", "method for --status-callback")
-	f.StringSliceVar(&o.statusEvents, "status-events", nil, "status callback events: initiated, ringing, answered, completed (default completed)")
+	f.StringSliceVar(&o.statusEvents, "status-events", nil, "status callback events of an outbound call: initiated, ringing, answered, completed (default completed)")
 	f.IntVar(&o.maxSteps, "max-steps", 100, "end the call after this many TwiML requests (loop guard)")
 	f.StringVar(&o.diagram, "diagram", "", "print the call as a diagram instead of the report: mermaid")
 
-	setGroup(f, groupCall, "url", "method", "from", "to", "dial-status", "api-version", "account-sid", "param", "seed", "no-geo", "timeout", "max-steps", "no-end")
+	setGroup(f, groupCall, "url", "method", "from", "to", "dial-status", "answered-by", "async-amd", "api-version", "account-sid", "param", "seed", "no-geo", "timeout", "max-steps", "no-end")
 	setGroup(f, groupScript, "digits", "speech", "record-seconds", "dial-outcome", "interactive")
 	setGroup(f, groupSigning, "auth-token", "signing-url")
-	setGroup(f, groupCallbacks, "fallback-url", "fallback-method", "status-callback", "status-callback-method", "status-events")
+	setGroup(f, groupCallbacks, "fallback-url", "fallback-method", "status-callback", "status-callback-method", "status-events", "async-amd-callback", "async-amd-callback-method")
 	setGroup(f, groupOutput, "dry-run", "diagram")
 	useGroupedUsage(c)
 
@@ -92,6 +97,8 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	completeValues(c, "api-version", contract.ProfileNames()...)
 	if dir == contract.Outbound {
 		completeValues(c, "dial-status", contract.DialStatuses()...)
+		completeValues(c, "answered-by", contract.AnsweredByValues()...)
+		completeValues(c, "async-amd-callback-method", methods...)
 	}
 	completeList(c, "dial-outcome", false, simulate.DialOutcomes()...)
 	completeList(c, "status-events", true, simulate.StatusEvents()...)
@@ -170,6 +177,21 @@ func checkCallFlagCombos(c *cobra.Command, ownStatusCallback bool) error {
 	}
 	if err := rejectUnused(c, "fallback-url", "fallback-method"); err != nil {
 		return err
+	}
+	if err := rejectUnused(c, "async-amd-callback", "async-amd-callback-method"); err != nil {
+		return err
+	}
+	if fl := c.Flags().Lookup("async-amd"); fl != nil {
+		amd, cb := fl.Value.String() == "true", c.Flags().Lookup("async-amd-callback").Value.String()
+		switch {
+		case amd && cb == "":
+			return usageErr("--async-amd needs --async-amd-callback: Twilio sends the detection result there, not to the voice URL")
+		case !amd && cb != "" && c.Flags().Changed("async-amd-callback"):
+			return usageErr("--async-amd-callback does nothing without --async-amd")
+		}
+	}
+	if fl := c.Flags().Lookup("api-version"); fl != nil && fl.Value.String() != "legacy" && c.Flags().Changed("no-end") {
+		return usageErr("--no-end does nothing with --api-version %s: Twilio sends no end-of-call request to the voice URL in that API", fl.Value.String())
 	}
 	if ownStatusCallback {
 		return nil
@@ -254,6 +276,10 @@ func (o *callFlags) build(f *cmdutil.Factory, c *cobra.Command, common Common, d
 	}
 	if dir == contract.Outbound {
 		opts.Spec.DialStatus = o.dialStatus
+		opts.Spec.AnsweredBy = o.answeredBy
+		opts.Spec.AsyncAMD = o.asyncAMD
+		opts.Options.AsyncAMDStatusCallback = o.asyncAMDCallback
+		opts.Options.AsyncAMDStatusCallbackMethod = strings.ToUpper(o.asyncAMDCallbackMethod)
 	}
 	if opts.Spec.Params, err = parsePairs(o.params, "--param"); err != nil {
 		return nil, err
@@ -291,11 +317,14 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	}
 	io := o.IO
 	out := redact.NewRedactor(io.Out, o.Options.AuthToken)
-	for _, u := range []string{o.Options.URL, o.Options.SigningURL, o.Options.FallbackURL, o.Options.StatusCallback} {
+	for _, u := range []string{o.Options.URL, o.Options.SigningURL, o.Options.FallbackURL, o.Options.StatusCallback, o.Options.AsyncAMDStatusCallback} {
 		out.AddURL(u)
 	}
 	ropts := report.Options{Color: io.ColorEnabled(), Verbose: o.Verbose}
 	if o.DryRun {
+		if !call.Answered() && !call.Profile.FetchUnanswered {
+			return usageErr("--dry-run shows the first request to the voice URL, and with --dial-status %s on API %s Twilio sends none: the call reaches the app through its status callback only", call.DialStatus, call.Profile.Name)
+		}
 		req, err := simulate.Preview(call, o.Options)
 		if err != nil {
 			return o.flagError(err)
@@ -379,7 +408,9 @@ func NewCmdOutbound(f *cmdutil.Factory, runF func(*CallOptions) error) *cobra.Co
 		"Simulate a call your app placed through the REST API",
 		`  callsim outbound http://localhost:3000/voice --to +14155551212
   callsim outbound --url http://localhost:3000/voice --to +14155551212 --dial-status busy
-  callsim outbound --url http://localhost:3000/voice --dial-status answered-machine --api-version 2010-04-01`)
+  callsim outbound --url http://localhost:3000/voice --dial-status answered-machine --api-version 2010-04-01
+  callsim outbound http://localhost:3000/voice --api-version 2010-04-01 --answered-by machine_end_beep \
+    --async-amd --async-amd-callback http://localhost:3000/amd`)
 }
 
 // parsePairs reads Key=Value arguments; flag names the flag in errors ("" for

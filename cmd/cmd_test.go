@@ -56,7 +56,7 @@ func TestEndpointFailureExits1(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, out)
 	}
-	if !strings.Contains(out, "11200") || !strings.Contains(out, "404") {
+	if !strings.Contains(out, "11217") || !strings.Contains(out, "404") {
 		t.Errorf("report lacks the error:\n%s", out)
 	}
 }
@@ -71,7 +71,7 @@ func TestBadInputExits2WithOneLine(t *testing.T) {
 		{[]string{"inbound"}, "callsim: --url is required"},
 		{[]string{"inbound", "--url", "ftp://x/voice"}, "callsim: --url: \"ftp://x/voice\" is not an http:// or https:// URL"},
 		{[]string{"inbound", "--url", "http://x/voice", "--from", "123"}, "callsim: --from: not a valid phone number: 123"},
-		{[]string{"outbound", "--url", "http://x/voice", "--dial-status", "maybe"}, "callsim: --dial-status: unknown dial status \"maybe\" (allowed: answered, busy, failed, no-answer, answered-machine, answered-human, hangup-machine)"},
+		{[]string{"outbound", "--url", "http://x/voice", "--dial-status", "maybe"}, "callsim: --dial-status: unknown dial status \"maybe\" (allowed: answered, busy, failed, no-answer, canceled, answered-machine, answered-human, hangup-machine)"},
 		{[]string{"inbound", "--url", "http://x/voice", "--timeout", "soon"}, `callsim: invalid value "soon" for --timeout: want a duration such as 3s or 1500ms`},
 		{[]string{"inbound", "--url", "http://x/voice", "--api-version", "2099"}, "callsim: --api-version: unknown API version \"2099\" (allowed: 2010-04-01, legacy)"},
 		{[]string{"inbound", "--url", "http://x/voice", "--param", "novalue"}, `callsim: invalid value "novalue" for --param: want Key=Value`},

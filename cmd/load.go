@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -27,6 +28,7 @@ type LoadOptions struct {
 	Config    load.Config
 	// Secrets are values the summary must not show.
 	Secrets []string
+	WaitFor time.Duration
 }
 
 // NewCmdLoad is `callsim load`.
@@ -45,7 +47,8 @@ func NewCmdLoad(f *cmdutil.Factory, runF func(*LoadOptions) error) *cobra.Comman
 		Long: `load places many whole simulated calls against your voice webhook at once: each
 call has its own CallSid, numbers and geography, is signed, and follows your
 TwiML with the same flow flags as inbound (--digits, --dial-outcome,
---status-callback …) through to the end-of-call request.
+--status-callback …) through to the end of the call (the end-of-call request
+with the legacy API, the status callback with 2010-04-01).
 
 Two ways to load:
   --calls N --concurrency C   N calls, C always in flight (closed model)
@@ -136,6 +139,9 @@ Exit status 1 when a call failed or the run was interrupted.`,
 			if fl.Changed("concurrency") && cfg.Concurrency < 1 {
 				return cmdutil.InvalidValue("--concurrency", fmt.Sprint(cfg.Concurrency), "want at least 1")
 			}
+			if err := checkWaitFor(opts.WaitFor); err != nil {
+				return err
+			}
 			mode, _ := iostreams.ParseColorMode(progress) // the Enum flag allows nothing else
 			if mode == iostreams.ColorAuto && opts.JSON {
 				mode = iostreams.ColorNever
@@ -159,6 +165,7 @@ Exit status 1 when a call failed or the run was interrupted.`,
 	fl.DurationVar(&opts.Config.Duration, "duration", 0, "stop starting calls after this long (calls in flight finish)")
 	fl.BoolVar(&opts.Config.NewConnections, "new-connections", false, "one connection per call, closed when it ends (default: keep-alive connections shared by all calls)")
 	fl.Var(cmdutil.NewEnum(&progress, "auto", "auto", "always", "never"), "progress", "live progress on stderr: auto (when a terminal), always or never")
+	addWaitForFlag(c, &opts.WaitFor)
 	fl.StringArrayVar(&scenFiles, "scenario", nil, "place the calls of these scenario files or folders instead (call i plays scenario i mod n; repeatable)")
 	setGroup(fl, "Load", "direction", "calls", "concurrency", "rate", "duration", "new-connections", "scenario")
 	setGroup(fl, groupOutput, "progress")
@@ -187,6 +194,13 @@ func loadRun(ctx context.Context, o *LoadOptions) error {
 	}
 	ctx, stop := o.Interrupt(ctx)
 	defer stop()
+	var urls []string
+	for _, fl := range cfg.Flows {
+		urls = append(urls, fl.Options.URL)
+	}
+	if err := waitForApp(ctx, errOut, o.WaitFor, urls); err != nil {
+		return err
+	}
 	sum, err := load.Run(ctx, cfg)
 	if err != nil {
 		return o.flagError(err)
@@ -216,6 +230,7 @@ var flowFlags = []string{
 	"method", "from", "to", "dial-status", "api-version", "account-sid", "signing-url", "timeout",
 	"no-geo", "no-end", "digits", "speech", "record-seconds", "dial-outcome", "fallback-url",
 	"fallback-method", "status-callback", "status-callback-method", "status-events", "max-steps", "direction",
+	"answered-by", "async-amd", "async-amd-callback", "async-amd-callback-method",
 }
 
 // scenarioFlows loads --scenario files: one flow per scenario (skipped ones

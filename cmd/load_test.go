@@ -86,7 +86,7 @@ func TestLoadTextSummaryAndFailures(t *testing.T) {
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1 when calls fail\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"callsim load · " + srv.URL, "calls     30 in ", "0 completed, 30 failed", "latency", "first request", "end-of-call", "errors by Twilio code", "11200  HTTP retrieval failure: ", "the server answered 503"} {
+	for _, want := range []string{"callsim load · " + srv.URL, "calls     30 in ", "0 completed, 30 failed", "latency", "first request", "end-of-call", "errors by Twilio code", "11217  HTTP error response: ", "the server answered 503"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

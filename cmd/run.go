@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +40,7 @@ type RunOptions struct {
 	Retries  int
 	JUnit    string
 	TAP      bool
+	WaitFor  time.Duration
 }
 
 // defaultScenarioDir is where `callsim run` looks without arguments.
@@ -90,6 +92,12 @@ format; 'go doc github.com/callsim/callsim/scenarios' describes it in full.`,
 			}
 			if opts.Retries < 0 {
 				return cmdutil.InvalidValue("--retries", fmt.Sprint(opts.Retries), "want 0 or more")
+			}
+			if err := checkWaitFor(opts.WaitFor); err != nil {
+				return err
+			}
+			if opts.Check && opts.WaitFor > 0 {
+				return usageErr("--wait-for: --check sends nothing, so there is no app to wait for")
 			}
 			if opts.JSON && opts.TAP {
 				return usageErr("--json and --tap both print the report; choose one")
@@ -160,6 +168,7 @@ format; 'go doc github.com/callsim/callsim/scenarios' describes it in full.`,
 	fl.IntVar(&opts.Retries, "retries", 0, "replay a failed scenario up to N more times (flaky endpoints); every attempt is reported")
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file (- for standard output)")
 	fl.BoolVar(&opts.TAP, "tap", false, "print a TAP version 14 report instead of the human one")
+	addWaitForFlag(c, &opts.WaitFor)
 	fl.StringVar(&filter, "run", "", "run only scenarios whose name (or \"file: name\") matches this regular expression")
 	return c
 }
@@ -213,6 +222,9 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	}
 	ctx, stop := o.Interrupt(ctx)
 	defer stop()
+	if err := waitForApp(ctx, io.ErrOut, o.WaitFor, scenarioURLs(list)); err != nil {
+		return err
+	}
 	rep := runner.Run(ctx, list)
 	if prog != nil {
 		prog.Done()

@@ -235,7 +235,7 @@ func TestFieldsKindArgument(t *testing.T) {
 		want string
 	}{
 		{[]string{"fields", "gather", "--kind", "dial"}, `callsim: the kind argument "gather" and --kind "dial" differ: give one`},
-		{[]string{"fields", "nope"}, `callsim: invalid value "nope" for the kind argument: want inbound, outbound, completed, gather, record, dial or status-callback`},
+		{[]string{"fields", "nope"}, `callsim: invalid value "nope" for the kind argument: want inbound, outbound, completed, gather, record, dial, status-callback, no-answer or amd-callback`},
 	} {
 		if _, code, errOut := parse(t, c, NewCmdFields, tt.args...); code != ExitUsage || errOut != tt.want+"\n" {
 			t.Errorf("%v: exit %d %q", tt.args, code, errOut)

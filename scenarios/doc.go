@@ -25,19 +25,27 @@
 //	    expect: {dial: "+14155550100", request: {Digits: "1"}}
 //	  - dial_outcome: busy
 //	    expect: {say: /try again later/i, request: {DialCallStatus: busy}, hangup: true}
-//	expect_end: {completed_request: true, status_callbacks: [completed]}
+//	expect_end: {call_status: completed, status_callbacks: [completed]}
 //
 // # Scenario keys
 //
 // name (default: the file name, with #n in a list; unique in a file),
 // description, skip (true or a reason), url (required unless --url; --url
 // replaces it entirely), method, auth_token (--auth-token replaces it),
-// signing_url, timeout (per request, e.g. 5s), max_steps, no_end,
-// fallback_url, fallback_method, status_callback, status_callback_method,
-// status_events, call, steps, when_steps_run_out, expect_end.
+// signing_url, timeout (per request, e.g. 5s), max_steps, no_end (legacy
+// API only), fallback_url, fallback_method, status_callback,
+// status_callback_method, status_events (outbound calls: an inbound call's
+// status callback is the phone number's and hears only the end, with a
+// warning when events are asked for), async_amd_callback,
+// async_amd_callback_method, call, steps, when_steps_run_out, expect_end.
 //
 // call: direction (inbound, outbound), from, to, api_version (legacy,
-// 2010-04-01), dial_status (outbound), account_sid, params (extra request
+// 2010-04-01), dial_status (outbound; on 2010-04-01 an unanswered call,
+// busy, failed, no-answer or canceled, requests no TwiML and reaches the
+// app through its status callback only), answered_by (outbound,
+// 2010-04-01: human, machine_start, machine_end_beep, machine_end_silence,
+// machine_end_other, fax or unknown), async_amd (detection runs while the
+// call goes on; the result goes to async_amd_callback), account_sid, params (extra request
 // fields; --param adds to them), seed (default: derived from the file and
 // scenario names, so runs are reproducible), no_geo.
 //
@@ -116,11 +124,15 @@
 // # The end of the call (expect_end)
 //
 // call_status (the final CallStatus), end_reason (substring or /regex/
-// of how it ended), completed_request (the end-of-call request with
-// CallStatus=completed was sent and answered), status_callbacks (the
+// of how it ended), completed_request (legacy API: the end-of-call request
+// with CallStatus=completed was sent and answered; 2010-04-01 sends no such
+// request, so completed_request: true is a load error there: check
+// status_callbacks: [completed] instead), status_callbacks (the
 // events delivered, in order: initiated, ringing, answered, completed),
 // errors (the Twilio error codes the call had, in order), warnings (the
-// number of TwiML warnings). A call with errors (a 500, bad TwiML, a
+// number of warnings: TwiML's 12200 and 13xxx, a callback answered 4xx or
+// 5xx (15003, which does not fail the call), status events an inbound
+// call's status callback cannot have). A call with errors (a 500, bad TwiML, a
 // timeout) fails unless expect_end.errors lists them.
 //
 // # Matching text

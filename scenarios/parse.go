@@ -31,9 +31,9 @@ var (
 		"name", "description", "skip",
 		"url", "method", "auth_token", "signing_url", "timeout", "max_steps", "no_end",
 		"fallback_url", "fallback_method", "status_callback", "status_callback_method", "status_events",
-		"call", "steps", "when_steps_run_out", "expect_end",
+		"async_amd_callback", "async_amd_callback_method", "call", "steps", "when_steps_run_out", "expect_end",
 	}
-	callKeys   = []string{"direction", "from", "to", "api_version", "dial_status", "account_sid", "params", "seed", "no_geo"}
+	callKeys   = []string{"direction", "from", "to", "api_version", "dial_status", "answered_by", "async_amd", "account_sid", "params", "seed", "no_geo"}
 	stepKeys   = []string{"name", ActPress, ActSpeak, "confidence", ActWait, ActRecord, ActDialOutcome, ActHangup, "expect"}
 	expectKeys = []string{
 		"status", "content_type", "max_latency", "verbs", "body", "xpath", "url", "request",
@@ -708,6 +708,9 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		FallbackMethod:       strings.ToUpper(strings.TrimSpace(str("fallback_method"))),
 		StatusCallback:       strings.TrimSpace(str("status_callback")),
 		StatusCallbackMethod: strings.ToUpper(strings.TrimSpace(str("status_callback_method"))),
+
+		AsyncAMDStatusCallback:       strings.TrimSpace(str("async_amd_callback")),
+		AsyncAMDStatusCallbackMethod: strings.ToUpper(strings.TrimSpace(str("async_amd_callback_method"))),
 	}
 	if v := get("status_events"); v != nil {
 		_, opt.StatusEvents, _ = p.list(v, "status_events", true)
@@ -791,6 +794,8 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		}
 	}
 
+	p.lifecycle(m, spec, opt, sc.End)
+
 	// What the simulate package checks, placed at the key it is about.
 	if len(p.errs) == p.seen && opt.URL != "" {
 		call, cerr := contract.NewCall(spec)
@@ -818,6 +823,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 var simulateFields = map[string]string{
 	"api-version": "call.api_version", "direction": "call.direction", "dial-status": "call.dial_status",
 	"from": "call.from", "to": "call.to", "account-sid": "call.account_sid", "param": "call.params",
+	"answered-by": "call.answered_by", "async-amd": "call.async_amd",
 }
 
 func (p *parser) simulateError(err error, m *mapping) {
@@ -867,6 +873,10 @@ func (p *parser) call(n *yaml.Node, spec *contract.CallSpec) {
 	spec.From, spec.To = s("from"), s("to")
 	spec.APIVersion = s("api_version")
 	spec.DialStatus = s("dial_status")
+	spec.AnsweredBy = s("answered_by")
+	if v := m.vals["async_amd"]; v != nil {
+		spec.AsyncAMD, _ = p.boolean(v, "call.async_amd")
+	}
 	spec.AccountSid = s("account_sid")
 	if v := m.vals["seed"]; v != nil {
 		str, ok := p.text(v, "call.seed", "a whole number")

@@ -32,8 +32,11 @@ type Options struct {
 	StatusCallback              string
 	StatusCallbackMethod        string
 	StatusEvents                []string // initiated, ringing, answered, completed; default completed
+	// AsyncAMDStatusCallback receives the result of asynchronous answering
+	// machine detection (the REST API's AsyncAmdStatusCallback).
+	AsyncAMDStatusCallback, AsyncAMDStatusCallbackMethod string
 
-	NoEnd    bool // skip the end-of-call CallStatus=completed request
+	NoEnd    bool // skip the end-of-call CallStatus=completed request (legacy API)
 	MaxSteps int  // TwiML requests before the loop guard ends the call; 0 = 100
 
 	Caller Caller       // nil: nobody presses anything
@@ -49,12 +52,12 @@ func (o *Options) Validate() error {
 	if _, err := webhook.ParseHTTPURL(o.URL); err != nil {
 		return &contract.InputError{Field: "url", Value: o.URL, Msg: err.Error()}
 	}
-	for _, m := range []struct{ field, v string }{{"method", o.Method}, {"fallback-method", o.FallbackMethod}, {"status-callback-method", o.StatusCallbackMethod}} {
+	for _, m := range []struct{ field, v string }{{"method", o.Method}, {"fallback-method", o.FallbackMethod}, {"status-callback-method", o.StatusCallbackMethod}, {"async-amd-callback-method", o.AsyncAMDStatusCallbackMethod}} {
 		if v := strings.ToUpper(m.v); v != "" && v != http.MethodGet && v != http.MethodPost {
 			return contract.NewInputError(m.field, m.v, "must be GET or POST")
 		}
 	}
-	for _, u := range []struct{ field, v string }{{"fallback-url", o.FallbackURL}, {"status-callback", o.StatusCallback}, {"signing-url", o.SigningURL}} {
+	for _, u := range []struct{ field, v string }{{"fallback-url", o.FallbackURL}, {"status-callback", o.StatusCallback}, {"signing-url", o.SigningURL}, {"async-amd-callback", o.AsyncAMDStatusCallback}} {
 		if u.v == "" {
 			continue
 		}
@@ -175,6 +178,7 @@ func (rn *Runner) Run(ctx context.Context, call *contract.Call, h CallHooks) *Tr
 			CallSid: call.CallSid, AccountSid: call.AccountSid, APIVersion: call.Profile.Name,
 			Direction: call.DirectionValue(), From: call.Caller.Format(call.Profile), To: call.Called.Format(call.Profile),
 			StartedAt: now().UTC(),
+			Steps:     []*Step{}, // an unanswered 2010-04-01 call has none: [] in JSON, not null
 		},
 	}
 	if r.caller == nil {
@@ -204,8 +208,16 @@ func Preview(call *contract.Call, opt Options) (*webhook.Request, error) {
 }
 
 func (r *run) run(ctx context.Context) {
+	if !r.call.Answered() && !r.call.Profile.FetchUnanswered {
+		r.unanswered(ctx)
+		return
+	}
 	r.statusCallback(ctx, "initiated", "initiated")
 	r.statusCallback(ctx, "ringing", "ringing")
+	if r.call.AnsweredBy != "" && !r.call.AsyncAMD {
+		// synchronous detection: the Url is fetched once it has decided
+		r.clock += time.Duration(r.call.MachineDetectionMillis()) * time.Millisecond
+	}
 	initial := webhook.Target{URL: r.signer.PublicURL(r.opt.URL), Method: r.opt.Method}
 	status := r.call.FirstStatus()
 	step, doc := r.fetch(ctx, "initial", initial, r.call.Params(status, true))
@@ -221,6 +233,7 @@ func (r *run) run(ctx context.Context) {
 	if r.answered {
 		r.statusCallback(ctx, "answered", "in-progress")
 	}
+	r.asyncAMD(ctx)
 	if step.Error != nil {
 		r.applicationError(step)
 	} else {
@@ -229,7 +242,7 @@ func (r *run) run(ctx context.Context) {
 	if !r.ended {
 		r.finish("completed", "no more verbs")
 	}
-	if !r.opt.NoEnd && r.t.Status == "completed" {
+	if r.call.Profile.EndRequest && !r.opt.NoEnd && r.t.Status == "completed" {
 		r.endOfCall(ctx, initial)
 	}
 	r.statusCallback(ctx, "completed", r.t.Status)

@@ -100,7 +100,7 @@ func TestFlows(t *testing.T) {
 			},
 			spec:       contract.CallSpec{APIVersion: "2010-04-01"},
 			script:     simulate.ScriptCaller{Digits: []string{"1234#", "987"}},
-			wantPaths:  []string{"POST /voice ringing", "POST /a in-progress", "POST /b in-progress", "POST /voice completed"},
+			wantPaths:  []string{"POST /voice ringing", "POST /a in-progress", "POST /b in-progress"}, // 2010-04-01: no end-of-call request
 			wantStatus: "completed", wantReason: "<Hangup>",
 			check: func(t *testing.T, _ *simulate.Transcript, app *testApp) {
 				got := app.requests()
@@ -196,7 +196,7 @@ func TestFlows(t *testing.T) {
 				},
 			},
 			spec:      contract.CallSpec{APIVersion: "2010-04-01"},
-			wantPaths: []string{"POST /voice ringing", "POST /voice in-progress", "POST /voice completed"},
+			wantPaths: []string{"POST /voice ringing", "POST /voice in-progress"},
 			check: func(t *testing.T, _ *simulate.Transcript, app *testApp) {
 				p := app.requests()[1].Params
 				if p.Value("RecordingDuration") != "5" || !strings.HasPrefix(p.Value("RecordingSid"), "RE") {
@@ -226,7 +226,7 @@ func TestFlows(t *testing.T) {
 			name:       "500 without fallback",
 			routes:     map[string]http.HandlerFunc{"/voice": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) }},
 			wantPaths:  []string{"POST /voice in-progress", "POST /voice completed"},
-			wantFailed: true, wantCode: 11200, wantStatus: "completed", wantReason: "application error 11200",
+			wantFailed: true, wantCode: 11217, wantStatus: "completed", wantReason: "application error 11217",
 		},
 		{
 			name: "500 rescued by the fallback URL",
@@ -236,10 +236,10 @@ func TestFlows(t *testing.T) {
 			},
 			opts:       func(base string, o *simulate.Options) { o.FallbackURL = base + "/fallback" },
 			wantPaths:  []string{"POST /voice in-progress", "POST /fallback in-progress", "POST /voice completed"},
-			wantFailed: true, wantCode: 11200, wantStatus: "completed", wantReason: "no more verbs",
+			wantFailed: true, wantCode: 11217, wantStatus: "completed", wantReason: "no more verbs",
 			check: func(t *testing.T, tr *simulate.Transcript, app *testApp) {
 				p := app.requests()[1].Params
-				if p.Value("ErrorCode") != "11200" || !strings.HasSuffix(p.Value("ErrorUrl"), "/voice") {
+				if p.Value("ErrorCode") != "11217" || !strings.HasSuffix(p.Value("ErrorUrl"), "/voice") {
 					t.Errorf("fallback fields: %v", p)
 				}
 				if !tr.Rescued {
@@ -289,7 +289,7 @@ func TestFlows(t *testing.T) {
 			wantFailed: true, wantCode: 11750,
 		},
 		{
-			name: "slow endpoint against the timeout is 11200",
+			name: "slow endpoint against the timeout is 11205",
 			routes: map[string]http.HandlerFunc{"/voice": func(w http.ResponseWriter, r *http.Request) {
 				select {
 				case <-time.After(2 * time.Second):
@@ -298,7 +298,7 @@ func TestFlows(t *testing.T) {
 				twimlRoute(resp(``))(w, r)
 			}},
 			opts:       func(_ string, o *simulate.Options) { o.Timeout = 200 * time.Millisecond; o.NoEnd = true },
-			wantFailed: true, wantCode: 11200,
+			wantFailed: true, wantCode: 11205,
 			check: func(t *testing.T, tr *simulate.Transcript, _ *testApp) {
 				if !strings.Contains(tr.Errors[0].Message, "timed out") {
 					t.Errorf("message %q", tr.Errors[0].Message)
@@ -337,7 +337,7 @@ func TestFlows(t *testing.T) {
 				}
 			}},
 			opts:       func(base string, o *simulate.Options) { o.URL = base + "/voice#rt=100&rc=0"; o.NoEnd = true },
-			wantFailed: true, wantCode: 11200,
+			wantFailed: true, wantCode: 11205,
 		},
 		{
 			name: "HTTP redirects are followed and re-signed",
@@ -440,7 +440,7 @@ func TestFlows(t *testing.T) {
 				o.StatusCallback = base + "/status"
 				o.StatusEvents = []string{"initiated", "ringing", "answered", "completed"}
 			},
-			wantPaths: []string{"POST /status initiated", "POST /status ringing", "POST /voice in-progress", "POST /status in-progress", "POST /voice completed", "POST /status completed"},
+			wantPaths: []string{"POST /status initiated", "POST /status ringing", "POST /voice in-progress", "POST /status in-progress", "POST /status completed"},
 			check: func(t *testing.T, _ *simulate.Transcript, app *testApp) {
 				var seq []string
 				for _, r := range app.requests() {
@@ -454,7 +454,7 @@ func TestFlows(t *testing.T) {
 				if d := cmp.Diff([]string{"0", "1", "2", "3"}, seq); d != "" {
 					t.Errorf("SequenceNumber (-want +got):\n%s", d)
 				}
-				last := app.requests()[5].Params
+				last := app.requests()[4].Params
 				if last.Value("CallDuration") == "" || last.Value("Duration") != "1" {
 					t.Errorf("completed callback: %v", last)
 				}
@@ -571,7 +571,7 @@ func TestFlows(t *testing.T) {
 	}
 }
 
-func TestConnectionRefusedIs11205(t *testing.T) {
+func TestConnectionRefusedIs11202(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -584,8 +584,8 @@ func TestConnectionRefusedIs11205(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tr.Failed || tr.Errors[0].Code != 11205 {
-		t.Fatalf("errors = %v, want 11205", tr.Errors)
+	if !tr.Failed || tr.Errors[0].Code != 11202 {
+		t.Fatalf("errors = %v, want 11202", tr.Errors)
 	}
 	// The first request was tried twice (rc=1, rp=ct) and the end-of-call too.
 	if got := len(tr.Steps); got != 2 {
@@ -602,7 +602,7 @@ func TestGETSignsTheFullURLWithPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := app.requests()
-	if len(got) != 2 || tr.Failed {
+	if len(got) != 1 || tr.Failed { // 2010-04-01: no end-of-call request
 		t.Fatalf("requests %v, failed %v", app.paths(), tr.Errors)
 	}
 	for _, r := range got {

@@ -382,7 +382,7 @@ func TestURLCredentialsAnswerABasicChallenge(t *testing.T) {
 	}
 }
 
-// Without a Basic challenge the credentials are not sent: a 401 is 11200.
+// Without a Basic challenge the credentials are not sent: a 401 is 11217.
 func TestCredentialsOnlyForABasicChallenge(t *testing.T) {
 	t.Parallel()
 	var auths atomic.Int64
@@ -395,7 +395,7 @@ func TestCredentialsOnlyForABasicChallenge(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	tr := place(t, nil, strings.Replace(srv.URL, "http://", "http://u:p4ssword@", 1)+"/voice", 1)
-	if len(tr.Errors) != 1 || tr.Errors[0].Code != contract.ErrHTTPRetrieval || tr.Errors[0].HTTPStatus != 401 || auths.Load() != 0 {
+	if len(tr.Errors) != 1 || tr.Errors[0].Code != contract.ErrHTTPErrorResponse || tr.Errors[0].HTTPStatus != 401 || auths.Load() != 0 {
 		t.Errorf("errors %v, %d requests with credentials", tr.Errors, auths.Load())
 	}
 }
@@ -463,8 +463,8 @@ func TestRefusedConnectRetriedOnceByDefault(t *testing.T) {
 	}{{"", 2}, {"#rc=0", 1}, {"#rc=3", 4}} {
 		dials.Store(0)
 		got := place(t, client, "http://"+addr+"/voice"+c.fragment, 1)
-		if len(got.Errors) != 1 || got.Errors[0].Code != contract.ErrConnection || dials.Load() != c.want {
-			t.Errorf("%q: errors %v after %d connects, want 11205 after %d", c.fragment, got.Errors, dials.Load(), c.want)
+		if len(got.Errors) != 1 || got.Errors[0].Code != contract.ErrConnectionRefused || dials.Load() != c.want {
+			t.Errorf("%q: errors %v after %d connects, want 11202 after %d", c.fragment, got.Errors, dials.Load(), c.want)
 		}
 	}
 }

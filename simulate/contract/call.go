@@ -3,6 +3,7 @@ package contract
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -18,7 +19,14 @@ const (
 )
 
 // dialStatuses are the seed's first-request results of a call attempt.
-var dialStatuses = []string{"answered", "busy", "failed", "no-answer", "answered-machine", "answered-human", "hangup-machine"}
+var dialStatuses = []string{"answered", "busy", "failed", "no-answer", "canceled", "answered-machine", "answered-human", "hangup-machine"}
+
+// answeredByValues are the AnsweredBy values Twilio's answering machine
+// detection produces (2010-04-01).
+var answeredByValues = []string{"human", "machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax", "unknown"}
+
+// AnsweredByValues lists what answering machine detection can report.
+func AnsweredByValues() []string { return slices.Clone(answeredByValues) }
 
 // DialStatuses are the seed's first-request results of a call attempt.
 func DialStatuses() []string { return slices.Clone(dialStatuses) }
@@ -29,6 +37,11 @@ type CallSpec struct {
 	APIVersion string // profile name, "" = legacy
 	From, To   string // raw numbers; empty = picked from the fixtures by Seed
 	DialStatus string // outbound result of the attempt; inbound is always answered
+	// AnsweredBy is what answering machine detection reports on an
+	// answered outbound call (2010-04-01); AsyncAMD runs the detection
+	// while the call goes on (AsyncAmd=true), reporting it to a callback.
+	AnsweredBy string
+	AsyncAMD   bool
 	AccountSid string // empty = generated from Seed
 	Params     Params // added to or overriding every request of the call
 	NoGeo      bool
@@ -45,6 +58,8 @@ type Call struct {
 	Caller     Party // who started the call (From)
 	Called     Party // who was called (To)
 	DialStatus string
+	AnsweredBy string // AMD result ("" without detection)
+	AsyncAMD   bool
 	Overrides  Params
 	NoGeo      bool
 	Seed       uint64
@@ -83,6 +98,9 @@ func NewCall(spec CallSpec) (*Call, error) {
 			return nil, NewInputError("dial-status", spec.DialStatus, "inbound calls are always answered; --dial-status applies to outbound calls")
 		}
 		c.DialStatus = spec.DialStatus
+	}
+	if err := c.amd(spec); err != nil {
+		return nil, err
 	}
 
 	from, to := defaultPair(spec.Seed)
@@ -147,10 +165,58 @@ func defaultPair(seed uint64) (Party, Party) {
 	return parties[i], parties[j]
 }
 
+// amd checks the answering machine detection of the spec and sets it on c.
+// The first API told of a machine through DialStatus (answered-machine …),
+// today's through AnsweredBy; each keeps its own way.
+func (c *Call) amd(spec CallSpec) error {
+	if c.DialStatus == "canceled" && c.Profile.FetchUnanswered {
+		return NewInputError("dial-status", spec.DialStatus, "canceled is a 2010-04-01 status; the %s API knew busy, failed and no-answer", c.Profile.Name)
+	}
+	if spec.AnsweredBy != "" {
+		switch {
+		case !slices.Contains(answeredByValues, spec.AnsweredBy):
+			return NewInputError("answered-by", spec.AnsweredBy, "unknown AnsweredBy %q (allowed: %s)", spec.AnsweredBy, strings.Join(answeredByValues, ", "))
+		case c.Direction != Outbound:
+			return NewInputError("answered-by", spec.AnsweredBy, "answering machine detection applies to outbound calls (the REST API's MachineDetection)")
+		case c.Profile.AMD == nil:
+			return NewInputError("answered-by", spec.AnsweredBy, "the %s API reports a machine through --dial-status answered-machine, answered-human or hangup-machine", c.Profile.Name)
+		case c.DialStatus != "answered":
+			return NewInputError("answered-by", spec.AnsweredBy, "give either --answered-by or --dial-status %s: both say who answered", c.DialStatus)
+		}
+		c.AnsweredBy = spec.AnsweredBy
+	} else if v, ok := c.Profile.AMD[c.DialStatus]; ok {
+		c.AnsweredBy = v
+	}
+	if spec.AsyncAMD {
+		if c.AnsweredBy == "" {
+			return NewInputError("async-amd", "true", "asynchronous detection needs a detection result: give --answered-by (2010-04-01, outbound)")
+		}
+		c.AsyncAMD = true
+	}
+	return nil
+}
+
+// MachineDetectionMillis is how long detection took to reach the call's
+// AnsweredBy: a person says hello within seconds, DetectMessageEnd waits
+// for the greeting to end, unknown is MachineDetectionTimeout (30 s).
+func (c *Call) MachineDetectionMillis() int {
+	switch c.AnsweredBy {
+	case "":
+		return 0
+	case "human":
+		return 2400
+	case "machine_start", "fax":
+		return 3100
+	case "unknown":
+		return 30000
+	}
+	return 11800 // machine_end_*: the greeting played to its end
+}
+
 // Answered reports whether the call was picked up (so TwiML runs).
 func (c *Call) Answered() bool {
 	switch c.DialStatus {
-	case "busy", "failed", "no-answer":
+	case "busy", "failed", "no-answer", "canceled":
 		return false
 	}
 	return true
@@ -212,8 +278,10 @@ func (c *Call) attr(source, status string, first bool) (string, bool) {
 	case "dial_status":
 		return c.DialStatus, true
 	case "answered_by":
-		v, ok := c.Profile.AMD[c.DialStatus]
-		return v, ok
+		// asynchronous detection reports to its own callback instead
+		return c.AnsweredBy, c.AnsweredBy != "" && !c.AsyncAMD
+	case "amd_duration":
+		return strconv.Itoa(c.MachineDetectionMillis()), c.AnsweredBy != "" && !c.AsyncAMD
 	}
 	if p, f, ok := strings.Cut(source, "."); ok {
 		switch p {

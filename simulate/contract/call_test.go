@@ -158,7 +158,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 	}{
 		{contract.CallSpec{From: "12"}, "from", "not a valid phone number"},
 		{contract.CallSpec{To: "hello"}, "to", "not a phone number"},
-		{contract.CallSpec{Direction: contract.Outbound, DialStatus: "maybe"}, "dial-status", "allowed: answered, busy, failed, no-answer, answered-machine, answered-human, hangup-machine"},
+		{contract.CallSpec{Direction: contract.Outbound, DialStatus: "maybe"}, "dial-status", "allowed: answered, busy, failed, no-answer, canceled, answered-machine, answered-human, hangup-machine"},
 		{contract.CallSpec{DialStatus: "busy"}, "dial-status", "inbound calls are always answered"},
 		{contract.CallSpec{APIVersion: "2099"}, "api-version", "allowed: 2010-04-01, legacy"},
 		{contract.CallSpec{AccountSid: "AC123"}, "account-sid", "32 hex digits"},

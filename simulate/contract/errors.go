@@ -38,10 +38,13 @@ func (e *TwilioError) Error() string { return fmt.Sprintf("%d %s", e.Code, e.Mes
 const (
 	ErrInvalidURL          = 11100
 	ErrHTTPRetrieval       = 11200
+	ErrConnectionRefused   = 11202
+	ErrTotalTimeout        = 11203
 	ErrConnection          = 11205
 	ErrProtocol            = 11206
 	ErrBadHost             = 11210
 	ErrTooManyRedirects    = 11215
+	ErrHTTPErrorResponse   = 11217
 	ErrTLSHandshake        = 11220
 	ErrCertDomain          = 11235
 	ErrCertExpired         = 11236
@@ -54,15 +57,19 @@ const (
 	ErrInvalidContentType  = 12300
 	ErrInternal            = 12400
 	ErrVerbNotSupportedNow = 13750
+	ErrCallbackResponse    = 15003
 )
 
 var errorWords = map[int]string{
 	ErrInvalidURL:         "Invalid URL format",
 	ErrHTTPRetrieval:      "HTTP retrieval failure",
+	ErrConnectionRefused:  "HTTP connection failure",
+	ErrTotalTimeout:       "HTTP timeout",
 	ErrConnection:         "HTTP connection failure",
 	ErrProtocol:           "HTTP protocol violation",
 	ErrBadHost:            "HTTP bad host name",
 	ErrTooManyRedirects:   "HTTP too many redirects",
+	ErrHTTPErrorResponse:  "HTTP error response",
 	ErrTLSHandshake:       "TLS handshake error",
 	ErrCertDomain:         "Certificate domain mismatch",
 	ErrCertExpired:        "Certificate expired",
@@ -74,6 +81,7 @@ var errorWords = map[int]string{
 	ErrSchemaWarning:      "Schema validation warning",
 	ErrInvalidContentType: "Invalid Content-Type",
 	ErrInternal:           "Internal failure",
+	ErrCallbackResponse:   "Call Progress: Warning Response to Callback URL",
 }
 
 // ErrorWords returns Twilio's short description of an error code.

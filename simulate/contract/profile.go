@@ -38,6 +38,17 @@ type Profile struct {
 	StatusCallbacks   bool   // status callbacks carry CallbackSource, SequenceNumber, Timestamp …
 	// OutboundDirection is the Direction value of an outbound call.
 	OutboundDirection string
+	// EndRequest: the end of the call is a request to the first URL with
+	// CallStatus=completed (the seed); otherwise only the status callback
+	// hears of it.
+	EndRequest bool
+	// FetchUnanswered: an outbound call that is not answered still
+	// requests the voice URL, its DialStatus saying why (the seed). Today
+	// the Url is fetched only when the call connects.
+	FetchUnanswered bool
+	// NumberCallbackEndOnly: a phone number's status callback (inbound
+	// calls) has no event selection and hears only the end of the call.
+	NumberCallbackEndOnly bool
 }
 
 func geoFields(prefix, party, who string) []Field {
@@ -73,6 +84,8 @@ var legacy = &Profile{
 	RecordingDuration:  "Duration",
 	DialResult:         "DialStatus",
 	OutboundDirection:  "outbound",
+	EndRequest:         true,
+	FetchUnanswered:    true,
 }
 
 // v20100401 is today's Twilio voice webhook (API version 2010-04-01).
@@ -87,7 +100,8 @@ var v20100401 = &Profile{
 		{Name: "CallStatus", Source: "status", Meaning: "queued, ringing, in-progress, completed, busy, failed, no-answer or canceled."},
 		{Name: "ApiVersion", Source: "api_version", Meaning: "API version used for this call."},
 		{Name: "Direction", Source: "direction", Meaning: "inbound, or outbound-api for calls made through the REST API."},
-		{Name: "AnsweredBy", Source: "answered_by", FirstOnly: true, Meaning: "With answering-machine detection: human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax or unknown."},
+		{Name: "AnsweredBy", Source: "answered_by", FirstOnly: true, Meaning: "With answering-machine detection (outbound): human, machine_start, machine_end_beep, machine_end_silence, machine_end_other, fax or unknown; also on the status callbacks. With AsyncAmd it goes to the asyncAmdStatusCallback instead."},
+		{Name: "MachineDetectionDuration", Source: "amd_duration", FirstOnly: true, Meaning: "With answering-machine detection: milliseconds the detection took."},
 		{Name: "Caller", Source: "caller", Meaning: "Same as From (kept for older applications)."},
 		{Name: "Called", Source: "called", Meaning: "Same as To (kept for older applications)."},
 	}, geoFields("From", "caller", "caller"), geoFields("To", "called", "called party"),
@@ -105,6 +119,9 @@ var v20100401 = &Profile{
 	DialDetails:       true,
 	StatusCallbacks:   true,
 	OutboundDirection: "outbound-api",
+	// Twilio's docs: the Url is fetched when the call connects; the end
+	// of the call goes to the StatusCallback only.
+	NumberCallbackEndOnly: true,
 }
 
 // profiles lists every API version callsim speaks, by name.

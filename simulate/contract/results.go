@@ -87,6 +87,12 @@ func StatusCallbackFields(p *Profile, event, status string, seconds int, answere
 	return out
 }
 
+// AsyncAMDFields are what the AsyncAmdStatusCallback receives: the call,
+// who answered and how long detection took (milliseconds); nothing else.
+func AsyncAMDFields(callSid, accountSid, answeredBy string, millis int) Params {
+	return Params{{"CallSid", callSid}, {"AccountSid", accountSid}, {"AnsweredBy", answeredBy}, {"MachineDetectionDuration", strconv.Itoa(millis)}}
+}
+
 // TimestampFormat is RFC 2822 as Twilio writes it in callbacks.
 const TimestampFormat = "Mon, 02 Jan 2006 15:04:05 -0700"
 
@@ -102,7 +108,7 @@ func sipCode(status string) string {
 	switch status {
 	case "busy":
 		return "486"
-	case "no-answer":
+	case "no-answer", "canceled":
 		return "487"
 	case "failed":
 		return "404"

@@ -31,11 +31,42 @@ func Kinds() []Kind { return slices.Clone(kinds) }
 var kinds = []Kind{
 	{"inbound", "initial", "the first request of an inbound call: someone phoned your Twilio number"},
 	{"outbound", "initial", "the first request of an outbound call your app placed through the REST API"},
-	{"completed", "end", "the end-of-call request: the voice URL again with CallStatus=completed"},
+	{"completed", "end", "the end-of-call request (legacy API): the voice URL again with CallStatus=completed"},
 	{"gather", "gather", "the Gather action request: what the caller pressed"},
 	{"record", "record", "the Record action request: the message the caller left"},
 	{"dial", "dial", "the Dial action request: how the dialled call went"},
 	{"status-callback", "status-callback", "the status callback of the completed event"},
+	{"no-answer", "status-callback", "the status callback of an outbound call nobody answered (2010-04-01 fetches no TwiML for it)"},
+	{"amd-callback", "amd-callback", "the AsyncAmdStatusCallback request: what asynchronous answering machine detection found"},
+}
+
+// Applies reports whether profile p ever sends this kind of request: the
+// first API re-requested the voice URL at the end of the call and knew no
+// callbacks for unanswered calls or detection; today's does the reverse.
+func (k Kind) Applies(p *contract.Profile) bool {
+	switch k.Name {
+	case "completed":
+		return p.EndRequest
+	case "no-answer":
+		return !p.FetchUnanswered
+	case "amd-callback":
+		return p.AMD != nil
+	}
+	return true
+}
+
+// notSent explains why profile p never sends kind k.
+func notSent(k Kind, p *contract.Profile) error {
+	msg := fmt.Sprintf("the %s API never sends a %s request", p.Name, k.Name)
+	switch k.Name {
+	case "completed":
+		msg = fmt.Sprintf("the %s API sends no end-of-call request to the voice URL: the end of the call goes to the status callback (callsim example status-callback)", p.Name)
+	case "no-answer":
+		msg = fmt.Sprintf("the %s API requests the voice URL even for an unanswered call, with DialStatus (callsim example outbound --dial-status no-answer)", p.Name)
+	case "amd-callback":
+		msg = fmt.Sprintf("the %s API has no asynchronous answering machine detection (it reports a machine through DialStatus)", p.Name)
+	}
+	return &contract.InputError{Value: k.Name, Msg: msg}
 }
 
 // KindNames lists the example kinds in order.
@@ -81,8 +112,10 @@ func DefaultURL(kind string) string {
 	switch kind {
 	case "gather", "record", "dial":
 		return "https://example.com/voice/" + kind
-	case "status-callback":
+	case "status-callback", "no-answer":
 		return "https://example.com/voice/status"
+	case "amd-callback":
+		return "https://example.com/voice/amd"
 	}
 	return "https://example.com/voice"
 }
@@ -99,12 +132,27 @@ type Options struct {
 // Call makes the call an example kind belongs to: outbound for
 // "outbound", inbound for every other kind.
 func Call(kind string, spec contract.CallSpec) (*contract.Call, error) {
-	if _, err := LookupKind(kind); err != nil {
+	k, err := LookupKind(kind)
+	if err != nil {
 		return nil, err
 	}
+	if prof, err := contract.LookupProfile(spec.APIVersion); err == nil && !k.Applies(prof) {
+		return nil, notSent(k, prof)
+	}
 	spec.Direction = contract.Inbound
-	if kind == "outbound" {
+	switch kind {
+	case "outbound":
 		spec.Direction = contract.Outbound
+	case "no-answer":
+		spec.Direction = contract.Outbound
+		if spec.DialStatus == "" || spec.DialStatus == "answered" {
+			spec.DialStatus = "no-answer"
+		}
+	case "amd-callback":
+		spec.Direction, spec.AsyncAMD = contract.Outbound, true
+		if spec.AnsweredBy == "" && (spec.DialStatus == "" || spec.DialStatus == "answered") {
+			spec.AnsweredBy = "machine_end_beep"
+		}
 	}
 	return contract.NewCall(spec)
 }
@@ -116,6 +164,9 @@ func Build(kind string, call *contract.Call, opt Options) (*webhook.Request, err
 	k, err := LookupKind(kind)
 	if err != nil {
 		return nil, err
+	}
+	if !k.Applies(call.Profile) {
+		return nil, notSent(k, call.Profile)
 	}
 	if (kind == "inbound" && call.Direction != contract.Inbound) || (kind == "outbound" && call.Direction != contract.Outbound) {
 		return nil, &contract.InputError{Value: kind, Msg: fmt.Sprintf("a %s example needs a %s call", kind, kind)}
@@ -166,6 +217,13 @@ func Build(kind string, call *contract.Call, opt Options) (*webhook.Request, err
 		at := now.UTC().Format(contract.TimestampFormat)
 		params = call.Params("completed", false).
 			Merge(contract.StatusCallbackFields(p, "completed", "completed", seconds, true, 0, at))
+	case "no-answer":
+		// after initiated (0) and ringing (1), as the engine sends them
+		at := now.UTC().Format(contract.TimestampFormat)
+		params = call.Params(call.DialStatus, false).
+			Merge(contract.StatusCallbackFields(p, "completed", call.DialStatus, 0, false, 2, at))
+	case "amd-callback":
+		params = contract.AsyncAMDFields(call.CallSid, call.AccountSid, call.AnsweredBy, call.MachineDetectionMillis())
 	}
 	params = params.Merge(call.Overrides)
 	signer := &webhook.Sender{AuthToken: opt.AuthToken}

@@ -59,7 +59,7 @@ func formatted(t *testing.T, req *webhook.Request, format string, call *contract
 func TestExampleGolden(t *testing.T) {
 	t.Parallel()
 	for _, api := range contract.ProfileNames() {
-		for _, kind := range example.KindNames() {
+		for _, kind := range kindsOf(api) {
 			for _, format := range example.Formats() {
 				t.Run(api+"/"+kind+"."+format, func(t *testing.T) {
 					method := "POST"
@@ -76,7 +76,7 @@ func TestExampleGolden(t *testing.T) {
 
 func TestExampleIsReproducible(t *testing.T) {
 	t.Parallel()
-	for _, kind := range example.KindNames() {
+	for _, kind := range kindsOf("2010-04-01") {
 		a, call := exampleOf(t, "2010-04-01", kind, example.Options{AuthToken: exToken})
 		b, _ := exampleOf(t, "2010-04-01", kind, example.Options{AuthToken: exToken})
 		if d := cmp.Diff(formatted(t, a, "json", call, kind), formatted(t, b, "json", call, kind)); d != "" {
@@ -96,7 +96,7 @@ func TestExampleIsReproducible(t *testing.T) {
 	}
 	// Every request of the call has its own idempotency token.
 	seen := map[string]string{}
-	for _, kind := range example.KindNames() {
+	for _, kind := range kindsOf("2010-04-01") {
 		req, _ := exampleOf(t, "2010-04-01", kind, example.Options{})
 		tok := req.Headers.Value("I-Twilio-Idempotency-Token")
 		if prev, ok := seen[tok]; ok {
@@ -117,10 +117,6 @@ func TestExampleStatusCallbackClock(t *testing.T) {
 	if got, want := req.Params.Value("Timestamp"), "Thu, 04 Mar 2027 04:06:07 +0000"; got != want {
 		t.Errorf("Timestamp = %q, want %q (UTC)", got, want)
 	}
-	completed, _ := exampleOf(t, "2010-04-01", "completed", example.Options{})
-	if a, b := completed.Params.Value("CallDuration"), req.Params.Value("CallDuration"); a == "" || a != b {
-		t.Errorf("CallDuration: completed %q, status callback %q; want the same", a, b)
-	}
 	for k, want := range map[string]string{"CallStatus": "completed", "CallbackSource": "call-progress-events", "SequenceNumber": "0", "SipResponseCode": "200"} {
 		if got := req.Params.Value(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
@@ -137,7 +133,8 @@ func TestExampleKinds(t *testing.T) {
 		"legacy/dial":                {"DialStatus": "answered"},
 		"2010-04-01/inbound":         {"CallStatus": "ringing", "Direction": "inbound"},
 		"2010-04-01/outbound":        {"CallStatus": "in-progress", "Direction": "outbound-api"},
-		"2010-04-01/completed":       {"CallStatus": "completed", "CallDuration": "*"},
+		"2010-04-01/no-answer":       {"CallStatus": "no-answer", "Direction": "outbound-api", "CallDuration": "0", "Duration": "0", "SipResponseCode": "487", "SequenceNumber": "2"},
+		"2010-04-01/amd-callback":    {"AnsweredBy": "machine_end_beep", "MachineDetectionDuration": "*", "CallSid": "*", "AccountSid": "*"},
 		"2010-04-01/gather":          {"CallStatus": "in-progress", "Digits": "*", "FinishedOnKey": "#"},
 		"2010-04-01/record":          {"RecordingDuration": "*", "RecordingSid": "*", "RecordingUrl": "*", "Digits": "#"},
 		"2010-04-01/dial":            {"DialCallStatus": "completed", "DialCallSid": "*", "DialCallDuration": "*", "DialBridged": "true"},
@@ -205,7 +202,7 @@ func TestExampleBadInput(t *testing.T) {
 func TestExampleQueryRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, api := range contract.ProfileNames() {
-		for _, kind := range example.KindNames() {
+		for _, kind := range kindsOf(api) {
 			for _, base := range []string{"", "https://example.com/app/voice.php?tenant=a%20b&x=1"} {
 				for _, method := range []string{"GET", "POST"} {
 					req, call := exampleOf(t, api, kind, example.Options{URL: base, Method: method, AuthToken: exToken})
@@ -333,7 +330,7 @@ func TestExamplesValidateAgainstApp(t *testing.T) {
 	srv := httptest.NewServer(app)
 	defer srv.Close()
 	for _, api := range contract.ProfileNames() {
-		for _, kind := range example.KindNames() {
+		for _, kind := range kindsOf(api) {
 			for _, method := range []string{"POST", "GET"} {
 				name := api + "/" + kind + "/" + method
 				req, call := exampleOf(t, api, kind, example.Options{
@@ -380,7 +377,7 @@ func TestGoldenExamplesValidate(t *testing.T) {
 	addr := srv.Listener.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
 	for _, api := range contract.ProfileNames() {
-		for _, kind := range example.KindNames() {
+		for _, kind := range kindsOf(api) {
 			dir := filepath.Join("..", "..", "testdata", "example", api)
 			raw, err := os.ReadFile(filepath.Join(dir, kind+".http"))
 			if err != nil {
@@ -418,7 +415,7 @@ func TestEveryExampleFieldHasAMeaning(t *testing.T) {
 	t.Parallel()
 	for _, api := range contract.ProfileNames() {
 		p, _ := contract.LookupProfile(api)
-		for _, kind := range example.KindNames() {
+		for _, kind := range kindsOf(api) {
 			docs, err := example.FieldDocs(contract.CallSpec{APIVersion: api, Seed: example.DefaultSeed}, kind, example.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -460,5 +457,58 @@ func TestEveryExampleFieldHasAMeaning(t *testing.T) {
 	}
 	if got := contract.FieldMeaning(contract.V20100401(), "Duration"); !strings.Contains(got, "Billed minutes") {
 		t.Errorf("2010-04-01 Duration = %q, want billed minutes", got)
+	}
+}
+
+// kindsOf lists the example kinds the API version sends.
+func kindsOf(api string) []string {
+	p, _ := contract.LookupProfile(api)
+	var out []string
+	for _, k := range example.Kinds() {
+		if k.Applies(p) {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
+
+// A request the API version never sends is refused with the reason, not
+// invented: 2010-04-01 has no end-of-call request, legacy no detection
+// callback and no status-callback-only unanswered call.
+func TestExampleKindsTheProfileNeverSends(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ api, kind, want string }{
+		{"2010-04-01", "completed", "sends no end-of-call request to the voice URL"},
+		{"legacy", "amd-callback", "no asynchronous answering machine detection"},
+		{"legacy", "no-answer", "requests the voice URL even for an unanswered call"},
+	} {
+		_, err := example.Call(c.kind, contract.CallSpec{APIVersion: c.api})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s: %v, want %q", c.api, c.kind, err, c.want)
+		}
+		if _, err := example.FieldDocs(contract.CallSpec{APIVersion: c.api}, c.kind, example.Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("fields %s %s: %v, want %q", c.api, c.kind, err, c.want)
+		}
+	}
+	// The AMD fields of the 2010 API are documented, with examples.
+	docs, err := example.FieldDocs(contract.CallSpec{APIVersion: "2010-04-01", Seed: example.DefaultSeed}, "", example.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range docs {
+		if d.Name == "AnsweredBy" || d.Name == "MachineDetectionDuration" {
+			got[d.Name+" "+d.Sent] = d.Example
+		}
+	}
+	want := map[string]string{
+		"AnsweredBy first request, with answering-machine detection":                     "human",
+		"MachineDetectionDuration first request, with answering-machine detection":       "2400",
+		"AnsweredBy status-callback, with answering-machine detection (completed event)": "machine_end_beep",
+		"AnsweredBy amd-callback":               "machine_end_beep",
+		"MachineDetectionDuration amd-callback": "11800",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("AMD field docs (-want +got):\n%s", d)
 	}
 }

@@ -25,14 +25,25 @@ func FieldDocs(spec contract.CallSpec, kind string, opt Options) ([]FieldDoc, er
 			return nil, err
 		}
 	}
+	prof, err := contract.LookupProfile(spec.APIVersion)
+	if err != nil {
+		return nil, &contract.InputError{Field: "api-version", Value: spec.APIVersion, Msg: err.Error()}
+	}
+	if k, err := LookupKind(kind); err == nil && !k.Applies(prof) {
+		return nil, notSent(k, prof)
+	}
 	reqs := map[string]*webhook.Request{}
-	var prof *contract.Profile
+	var kinds []Kind // the kinds this profile sends
+	for _, k := range Kinds() {
+		if k.Applies(prof) {
+			kinds = append(kinds, k)
+		}
+	}
 	for _, k := range kinds {
 		call, err := Call(k.Name, spec)
 		if err != nil {
 			return nil, err
 		}
-		prof = call.Profile
 		req, err := Build(k.Name, call, opt)
 		if err != nil {
 			return nil, err
@@ -86,14 +97,19 @@ func FieldDocs(spec contract.CallSpec, kind string, opt Options) ([]FieldDoc, er
 		if f.FirstOnly {
 			doc.Sent = "first request"
 		}
+		// a first-request field is documented as the first request sends
+		// it, not as a callback of its own (AnsweredBy of async detection)
+		first := func(kinds []string) bool {
+			return !f.FirstOnly || len(kinds) == 0 || slices.Contains(kinds, "inbound") || slices.Contains(kinds, "outbound")
+		}
 		for _, k := range kinds {
-			if v, ok := reqs[k.Name].Params.Get(f.Name); ok {
+			if v, ok := reqs[k.Name].Params.Get(f.Name); ok && first([]string{k.Name}) {
 				doc.Example = v
 				break
 			}
 		}
 		for _, c := range contract.CallbackFields() {
-			if c.Name == f.Name && c.When != "" && c.AppliesTo(prof) {
+			if c.Name == f.Name && c.When != "" && c.AppliesTo(prof) && first(c.Kinds) {
 				doc.Sent += ", with " + c.When
 				if doc.Example == "" {
 					doc.Example = c.Sample

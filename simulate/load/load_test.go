@@ -50,7 +50,7 @@ func (a *recorder) serve(w http.ResponseWriter, r *http.Request) {
 	valid := signature.Validate(token, "http://"+r.Host+r.URL.RequestURI(), params, r.Header.Get(signature.Header), nil)
 	sid := r.PostForm.Get("CallSid")
 	kind := r.URL.Path
-	if r.PostForm.Get("CallStatus") == "completed" && kind == "/voice" {
+	if r.PostForm.Get("CallStatus") == "completed" && (kind == "/voice" || kind == "/status") {
 		kind = "end"
 	}
 	a.mu.Lock()
@@ -64,6 +64,8 @@ func (a *recorder) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	switch r.URL.Path {
+	case "/status":
+		w.WriteHeader(http.StatusNoContent)
 	case "/voice":
 		if kind == "end" {
 			w.WriteHeader(http.StatusNoContent)
@@ -84,10 +86,11 @@ func (a *recorder) sids(kind string) []string {
 }
 
 func config(url string, calls int64, conc int) Config {
+	// 2010-04-01 reports the end of a call to the status callback only
 	return Config{
 		Flows: []Flow{{
 			Spec:      contract.CallSpec{APIVersion: "2010-04-01", Seed: 42},
-			Options:   simulate.Options{URL: url, AuthToken: token},
+			Options:   simulate.Options{URL: url, AuthToken: token, StatusCallback: strings.TrimSuffix(url, "/voice") + "/status"},
 			NewCaller: func(int64) simulate.Caller { return &simulate.ScriptCaller{Digits: []string{"1"}} },
 		}},
 		Calls:       calls,
@@ -170,7 +173,7 @@ func TestRunWholeCalls(t *testing.T) {
 	if app.invalid != 0 {
 		t.Errorf("%d requests with a bad signature", app.invalid)
 	}
-	want := map[string]int64{"first": n, "action": n, "end": n, "all": 3 * n}
+	want := map[string]int64{"first": n, "action": n, "status-callback": n, "all": 3 * n}
 	for _, l := range s.Latency {
 		if l.Count != want[l.Kind] || l.P50 <= 0 || l.P50 > l.P99 || l.P99 > l.Max {
 			t.Errorf("latency row %+v", l)
@@ -242,7 +245,7 @@ func TestRunCountsAddUpUnderErrors(t *testing.T) {
 		}
 		switch hashOf(sid) % 5 {
 		case 0:
-			want.Store(sid, 11200)
+			want.Store(sid, 11217)
 			http.Error(w, "boom", http.StatusInternalServerError)
 		case 1:
 			want.Store(sid, 12100)
@@ -288,7 +291,7 @@ func TestRunCountsAddUpUnderErrors(t *testing.T) {
 	}
 	// Each failing first request is one error; the end-of-call request of a
 	// failed call succeeds (the app answers 204).
-	if got[11200] != codes[11200] || got[12100] != codes[12100] || len(got) != 2 {
+	if got[11200] != codes[11200] || got[11217] != codes[11217] || got[12100] != codes[12100] || len(got) != 3 {
 		t.Errorf("errors by code %v, want %v", got, codes)
 	}
 	// A failed first request still gets an end-of-call request.

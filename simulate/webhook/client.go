@@ -61,12 +61,21 @@ func (s *Sender) Send(ctx context.Context, client *http.Client, req *Request) (*
 		}
 		var class string
 		resp, terr, class = s.attempt(ctx, client, req, min(ov.ReadTimeout, remaining), min(ov.ConnectTimeout, remaining))
+		if terr != nil && (class == "rt" || class == "ct") && ov.TotalTimeout < s.Timeout && !time.Now().Before(deadline) {
+			// the #tt override's total ran out, not one attempt's timer
+			terr = &contract.TwilioError{Code: contract.ErrTotalTimeout, Message: fmt.Sprintf("%s: total timeout tt=%s reached", contract.ErrorWords(contract.ErrTotalTimeout), ov.TotalTimeout)}
+			return resp, terr
+		}
 		if terr == nil || class == "" || !ov.Retries(class) || ctx.Err() != nil {
 			return resp, terr
 		}
 	}
 	if terr == nil {
-		terr = &contract.TwilioError{Code: contract.ErrHTTPRetrieval, Message: fmt.Sprintf("%s: total timeout %s reached", contract.ErrorWords(contract.ErrHTTPRetrieval), ov.TotalTimeout)}
+		code := contract.ErrConnection // Twilio's 15 s response timer
+		if ov.TotalTimeout < s.Timeout {
+			code = contract.ErrTotalTimeout
+		}
+		terr = &contract.TwilioError{Code: code, Message: fmt.Sprintf("%s: total timeout %s reached", contract.ErrorWords(code), ov.TotalTimeout)}
 	}
 	return resp, terr
 }
@@ -155,8 +164,12 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 		} else if hresp.StatusCode >= 400 {
 			class = "4xx"
 		}
-		return resp, &contract.TwilioError{Code: contract.ErrHTTPRetrieval, HTTPStatus: hresp.StatusCode,
-			Message: fmt.Sprintf("%s: the server answered %d %s", contract.ErrorWords(contract.ErrHTTPRetrieval), hresp.StatusCode, http.StatusText(hresp.StatusCode))}, class
+		code := contract.ErrHTTPRetrieval // a 1xx or 3xx that was not followed
+		if class != "" {
+			code = contract.ErrHTTPErrorResponse
+		}
+		return resp, &contract.TwilioError{Code: code, HTTPStatus: hresp.StatusCode,
+			Message: fmt.Sprintf("%s: the server answered %d %s", contract.ErrorWords(code), hresp.StatusCode, http.StatusText(hresp.StatusCode))}, class
 	}
 	return resp, nil, ""
 }
@@ -251,6 +264,10 @@ func newHTTPRequest(ctx context.Context, req *Request, target string) (*http.Req
 	hr.Header = make(http.Header, len(req.Headers)+1)
 	values := make([]string, len(req.Headers)) // one backing array for every header's value
 	for i, h := range req.Headers {
+		if h.Key == "Host" { // net/http sends Request.Host, never a Host header
+			hr.Host = h.Value
+			continue
+		}
 		values[i] = h.Value
 		hr.Header[h.Key] = values[i : i+1 : i+1] // Build writes canonical names
 	}
@@ -337,6 +354,17 @@ func (s *Sender) resign(next *http.Request, via []*http.Request, orig *Request) 
 		return redirectError{MaxRedirects}
 	}
 	next.Header.Del("Referer")
+	if s.public != nil {
+		// a hop back to the app goes through the tunnel too; elsewhere
+		// there is no tunnel to speak of
+		if strings.EqualFold(next.URL.Host, s.local.Host) {
+			next.Host = s.public.Host
+		} else {
+			for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+				next.Header.Del(h)
+			}
+		}
+	}
 	if next.Body == nil || next.Body == http.NoBody {
 		next.Body = noResend{} // a POST turned GET, or a GET: see noResend
 	}
@@ -357,6 +385,21 @@ func (s *Sender) resign(next *http.Request, via []*http.Request, orig *Request) 
 	return nil
 }
 
+// Which code each failure gets, in one place (Twilio's error dictionary;
+// the choice between 11202 and 11205 is partly unconfirmed):
+//
+//	11100  the URL cannot be parsed or requested (Build)
+//	11200  generic retrieval failure: a 1xx/3xx answer that is not followed, the connection closed mid-answer
+//	11202  TCP connection refused or reset
+//	11203  the #tt override's total time ran out (Send)
+//	11205  connect timed out, or no answer within the response timer (15 s cap, #rt)
+//	11206  protocol violation (not HTTP, HTTP on a TLS port)
+//	11210  host name does not resolve
+//	11215  more than 10 redirects
+//	11217  the server answered 4xx or 5xx (attempt)
+//	11220, 11235–11237  TLS handshake and certificate failures
+//	11750  body over 64 kB (attempt)
+//
 // classify turns a Go transport error into Twilio's error and a retry class.
 func classify(err error, timeout time.Duration) (*contract.TwilioError, string) {
 	var (
@@ -388,14 +431,16 @@ func classify(err error, timeout time.Duration) (*contract.TwilioError, string) 
 	case errors.As(err, &recErr):
 		return e(contract.ErrProtocol, "the server did not speak TLS"), ""
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return e(contract.ErrConnection, "connection refused"), "ct"
+		return e(contract.ErrConnectionRefused, "connection refused"), "ct"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		if opErr.Timeout() {
 			return e(contract.ErrConnection, "connect timed out"), "ct"
 		}
 		return e(contract.ErrConnection, "%v", opErr.Err), "ct"
+	case errors.Is(err, syscall.ECONNRESET):
+		return e(contract.ErrConnectionRefused, "connection reset by the server"), ""
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-		return e(contract.ErrHTTPRetrieval, "timed out after %s waiting for the response", timeout.Round(time.Millisecond)), "rt"
+		return e(contract.ErrConnection, "timed out after %s waiting for the response", timeout.Round(time.Millisecond)), "rt"
 	case errors.Is(err, context.Canceled):
 		return e(contract.ErrHTTPRetrieval, "canceled"), ""
 	case strings.Contains(err.Error(), "malformed HTTP") || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") ||

@@ -150,12 +150,15 @@ func (s *Sender) Build(kind string, target Target, params contract.Params, r *ra
 			req.SendURL = ""
 		}
 	}
-	req.Headers = append(make(contract.Params, 0, 6),
+	req.Headers = append(make(contract.Params, 0, 10),
 		contract.Param{Key: "User-Agent", Value: "TwilioProxy/1.1"},
 		contract.Param{Key: "Accept", Value: "*/*"},
 		contract.Param{Key: "I-Twilio-Idempotency-Token", Value: idempotencyToken(r)},
 		contract.Param{Key: "X-Home-Region", Value: "us1"},
 	)
+	if req.SendURL != "" {
+		req.Headers = append(req.Headers, s.tunnelHeaders(pt.u)...)
+	}
 	var signParams contract.Params
 	if pt.method == http.MethodPost {
 		req.Body = params.Encode()
@@ -227,6 +230,26 @@ func (s *Sender) prepare(target Target) (*prepared, error) {
 		s.targets.Store(target, pt)
 	}
 	return pt, nil
+}
+
+// TunnelClientIP is the X-Forwarded-For of a request delivered through
+// --signing-url: the address a tunnel saw the request come from. Twilio
+// publishes no fixed webhook addresses, so it is a documentation address
+// (RFC 5737) that no app can mistake for a real peer.
+const TunnelClientIP = "192.0.2.10"
+
+// tunnelHeaders are what a tunnel (ngrok and alike) adds when it passes a
+// request for the public URL u to the local app: the public Host stays,
+// and X-Forwarded-* say how it arrived. A validator behind a proxy-aware
+// app (Express's trust proxy) rebuilds u from them, as it must to check
+// the signature.
+func (s *Sender) tunnelHeaders(u *url.URL) contract.Params {
+	return contract.Params{
+		{Key: "Host", Value: u.Host},
+		{Key: "X-Forwarded-For", Value: TunnelClientIP},
+		{Key: "X-Forwarded-Host", Value: u.Host},
+		{Key: "X-Forwarded-Proto", Value: u.Scheme},
+	}
 }
 
 // signature is Signature with this signer's token, reusing its HMAC state.
