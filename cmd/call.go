@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type CallOptions struct {
 	DryRun      bool
 	Diagram     string
 	Interactive bool
+	SaveAudio   string // --save-audio
 }
 
 // callFlags are the raw values of the call flags, before the environment
@@ -44,6 +46,7 @@ type callFlags struct {
 	noGeo, noEnd, dryRun, interactive, asyncAMD                                      bool
 	diagram                                                                          string
 	script                                                                           simulate.ScriptCaller
+	ai                                                                               voiceAIFlags
 }
 
 // addCallFlags registers the flags of one simulated call.
@@ -74,6 +77,8 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f.StringArrayVar(&o.script.Speech, "speech", nil, "speech input, one per <Gather> that listens for speech (repeatable)")
 	f.IntVar(&o.script.RecordSeconds, "record-seconds", 5, "length of every <Record>ed message")
 	f.StringSliceVar(&o.script.DialOutcomes, "dial-outcome", nil, "outcome of each <Dial>: "+strings.Join(simulate.DialOutcomes(), ", ")+" (default completed; the last repeats)")
+	f.StringSliceVar(&o.script.RecordEnds, "record-end", nil, "how each <Record> ends: key, key:<0-9*#>, silence, max-length or hangup (default key; the last repeats)")
+	f.StringVar(&o.script.Transcription, "transcription", "", "text of every transcribed <Record>, sent to its transcribeCallback")
 	f.BoolVar(&o.interactive, "interactive", false, "ask at the keyboard what the caller does at each prompt")
 	f.StringVar(&o.fallbackURL, "fallback-url", "", "request this URL with ErrorCode and ErrorUrl when the voice URL fails")
 	f.StringVar(&o.fallbackMethod, "fallback-method", "POST", "method for --fallback-url")
@@ -83,8 +88,10 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 	f.IntVar(&o.maxSteps, "max-steps", 100, "end the call after this many TwiML requests (loop guard)")
 	f.StringVar(&o.diagram, "diagram", "", "print the call as a diagram instead of the report: mermaid")
 
+	addVoiceAIFlags(c, &o.ai)
+
 	setGroup(f, groupCall, "url", "method", "from", "to", "dial-status", "answered-by", "async-amd", "api-version", "account-sid", "param", "seed", "no-geo", "timeout", "max-steps", "no-end")
-	setGroup(f, groupScript, "digits", "speech", "record-seconds", "dial-outcome", "interactive")
+	setGroup(f, groupScript, "digits", "speech", "record-seconds", "record-end", "transcription", "dial-outcome", "interactive")
 	setGroup(f, groupSigning, "auth-token", "signing-url")
 	setGroup(f, groupCallbacks, "fallback-url", "fallback-method", "status-callback", "status-callback-method", "status-events", "async-amd-callback", "async-amd-callback-method")
 	setGroup(f, groupOutput, "dry-run", "diagram")
@@ -101,6 +108,7 @@ func addCallFlags(c *cobra.Command, o *callFlags, dir contract.Direction) {
 		completeValues(c, "async-amd-callback-method", methods...)
 	}
 	completeList(c, "dial-outcome", false, simulate.DialOutcomes()...)
+	completeList(c, "record-end", false, contract.RecordEnds()...)
 	completeList(c, "status-events", true, simulate.StatusEvents()...)
 	completeValues(c, "diagram", "mermaid")
 }
@@ -170,7 +178,7 @@ func checkCallFlagCombos(c *cobra.Command, ownStatusCallback bool) error {
 			return err
 		}
 	}
-	for _, name := range []string{"digits", "speech", "dial-outcome", "record-seconds"} {
+	for _, name := range []string{"digits", "speech", "dial-outcome", "record-seconds", "record-end", "transcription"} {
 		if err := rejectTogether(c, "interactive", name, "--interactive asks at the keyboard instead of the script; give one"); err != nil {
 			return err
 		}
@@ -206,7 +214,7 @@ func rejectScriptUnanswered(c *cobra.Command, spec contract.CallSpec) error {
 	if spec.Direction != contract.Outbound || (&contract.Call{DialStatus: spec.DialStatus}).Answered() {
 		return nil
 	}
-	for _, name := range []string{"digits", "speech", "record-seconds", "dial-outcome", "interactive"} {
+	for _, name := range []string{"digits", "speech", "record-seconds", "record-end", "transcription", "dial-outcome", "interactive"} {
 		if c.Flags().Changed(name) {
 			return usageErr("--%s does nothing with --dial-status %s: the call is never answered, so no TwiML runs", name, spec.DialStatus)
 		}
@@ -290,6 +298,10 @@ func (o *callFlags) build(f *cmdutil.Factory, c *cobra.Command, common Common, d
 	if err := opts.Script.Validate(); err != nil {
 		return nil, err
 	}
+	if opts.Options.Sessions, err = o.ai.sessionOptions(); err != nil {
+		return nil, err
+	}
+	opts.SaveAudio = o.ai.saveAudio
 	if o.diagram != "" && o.diagram != "mermaid" {
 		return nil, cmdutil.InvalidValue("--diagram", o.diagram, "want mermaid")
 	}
@@ -355,6 +367,13 @@ func callRun(ctx context.Context, o *CallOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if o.SaveAudio != "" {
+		msg, err := saveAudio(o.SaveAudio, t)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(io.ErrOut, msg)
 	}
 	if t.Failed {
 		return failed

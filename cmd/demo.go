@@ -24,6 +24,9 @@ type DemoOptions struct {
 	Addr  string
 	// DigitsGiven is --digits passed (else the demo presses 3, 2, 1).
 	DigitsGiven bool
+	// AI calls the voice AI demo: a ConversationRelay agent, then a Media
+	// Streams echo, with a forked stream alongside.
+	AI bool
 }
 
 // NewCmdDemo is `callsim demo`.
@@ -41,7 +44,9 @@ a recorded message, then sales. With --serve it only runs the app, for
 'callsim run' or your own experiments.`,
 		Example: `  callsim demo
   callsim demo --digits 1 --dial-outcome busy
-  callsim demo --serve --addr 127.0.0.1:3000`,
+  callsim demo --serve --addr 127.0.0.1:3000
+  callsim demo --ai
+  callsim demo --ai --speech "I want a person"`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := demoFlagsUsed(c, opts.Serve); err != nil {
@@ -65,8 +70,9 @@ a recorded message, then sales. With --serve it only runs the app, for
 	addCallFlags(c, &flags, contract.Inbound)
 	c.Flags().BoolVar(&opts.Serve, "serve", false, "only run the demo app and print its URL; stop with Ctrl-C")
 	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:0", "address for the demo app (loopback)")
+	c.Flags().BoolVar(&opts.AI, "ai", false, "call the voice AI demo instead: a ConversationRelay agent, then a Media Streams echo (default speech: opening hours, then goodbye)")
 	c.Flags().Lookup("digits").DefValue = "3,2,1"
-	setGroup(c.Flags(), "Demo app", "serve", "addr")
+	setGroup(c.Flags(), "Demo app", "ai", "serve", "addr")
 	return c
 }
 
@@ -135,16 +141,21 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 		return nil
 	}
 
-	if !o.DigitsGiven && len(call.Script.Digits) == 0 {
+	call.Options.URL = base + "/voice"
+	if o.AI {
+		call.Options.URL = base + demoapp.AIPath
+		if len(call.Script.Speech) == 0 {
+			call.Script.Speech = []string{"what are your opening hours", "thanks, goodbye"}
+		}
+	} else if !o.DigitsGiven && len(call.Script.Digits) == 0 {
 		call.Script.Digits = []string{"3", "2", "1"}
 	}
-	call.Options.URL = base + "/voice"
 	call.Options.AuthToken = token
 	if call.Options.StatusCallback == "" {
 		call.Options.StatusCallback = base + "/status"
 	}
 	if !call.JSON && call.Diagram == "" {
-		fmt.Fprintf(io.ErrOut, "demo app listening on %s/voice (validating X-Twilio-Signature)\n", base)
+		fmt.Fprintf(io.ErrOut, "demo app listening on %s (validating X-Twilio-Signature)\n", call.Options.URL)
 	}
 	return callRun(ctx, call)
 }

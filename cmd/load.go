@@ -228,7 +228,7 @@ func loadRun(ctx context.Context, o *LoadOptions) error {
 // that instead.
 var flowFlags = []string{
 	"method", "from", "to", "dial-status", "api-version", "account-sid", "signing-url", "timeout",
-	"no-geo", "no-end", "digits", "speech", "record-seconds", "dial-outcome", "fallback-url",
+	"no-geo", "no-end", "digits", "speech", "record-seconds", "record-end", "transcription", "dial-outcome", "fallback-url",
 	"fallback-method", "status-callback", "status-callback-method", "status-events", "max-steps", "direction",
 	"answered-by", "async-amd", "async-amd-callback", "async-amd-callback-method",
 }

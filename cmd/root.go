@@ -148,6 +148,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		NewCmdDocs(f, nil),
 		NewCmdRun(f, nil),
 		NewCmdSchema(f, nil),
+		NewCmdServe(f, nil),
 		NewCmdVersion(f, nil),
 	)
 	completeEnums(root)

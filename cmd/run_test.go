@@ -42,7 +42,7 @@ func TestRunExamplesAgainstDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !regexp.MustCompile(`(?m)^10 passed, 0 failed in `).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^13 passed, 0 failed in `).MatchString(out) {
 		t.Errorf("closing line missing:\n%s", out)
 	}
 	if strings.Contains(out, "✔") {
@@ -58,7 +58,7 @@ func TestRunExamplesAgainstDemo(t *testing.T) {
 			Name string `xml:"name,attr"`
 		} `xml:"testsuite"`
 	}
-	if err := xml.Unmarshal(data, &doc); err != nil || doc.Tests != 10 || len(doc.Suites) != 4 {
+	if err := xml.Unmarshal(data, &doc); err != nil || doc.Tests != 13 || len(doc.Suites) != 5 {
 		t.Errorf("junit: %v %+v", err, doc)
 	}
 	if strings.Contains(string(data)+out, token) {

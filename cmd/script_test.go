@@ -61,6 +61,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exits":    cmdExits,
 			"waitport": cmdWaitPort,
+			"twapi":    cmdTwilioAPI,
+			"freeaddr": cmdFreeAddr,
 		},
 	})
 }

@@ -24,7 +24,7 @@ const (
 )
 
 // groupOrder is the order of the topics in help, whatever the command.
-var groupOrder = []string{groupCall, groupScript, groupSigning, groupCallbacks, "Load", "Demo app", groupOutput}
+var groupOrder = []string{groupCall, groupScript, groupVoiceAI, groupSigning, groupCallbacks, "Load", "Demo app", groupOutput}
 
 // setGroup files the flags names of fs under group, listed in help in the
 // order given (the most used first, not alphabetically).

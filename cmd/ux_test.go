@@ -186,7 +186,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"example", "st"}, []string{"status-callback"}},
 		{[]string{"example", "--api-version", ""}, []string{"2010-04-01", "legacy"}},
 		{[]string{"fields", "--kind", "g"}, []string{"gather"}},
-		{[]string{"fields", "re"}, []string{"record"}},
+		{[]string{"fields", "rec"}, []string{"record", "recording-status"}},
 		{[]string{"fields", "--api-version", ""}, []string{"2010-04-01", "legacy"}},
 		{[]string{"sign", "--method", ""}, []string{"POST", "GET"}},
 	} {
@@ -235,7 +235,7 @@ func TestFieldsKindArgument(t *testing.T) {
 		want string
 	}{
 		{[]string{"fields", "gather", "--kind", "dial"}, `callsim: the kind argument "gather" and --kind "dial" differ: give one`},
-		{[]string{"fields", "nope"}, `callsim: invalid value "nope" for the kind argument: want inbound, outbound, completed, gather, record, dial, status-callback, no-answer or amd-callback`},
+		{[]string{"fields", "nope"}, `callsim: invalid value "nope" for the kind argument: want inbound, outbound, completed, gather, record, dial, status-callback, no-answer, amd-callback, recording-status, transcription, partial-result, dial-leg-status, whisper, enqueue-wait, enqueue or dequeue-whisper`},
 	} {
 		if _, code, errOut := parse(t, c, NewCmdFields, tt.args...); code != ExitUsage || errOut != tt.want+"\n" {
 			t.Errorf("%v: exit %d %q", tt.args, code, errOut)
@@ -255,10 +255,10 @@ func TestHelpGroupsFlags(t *testing.T) {
 		cmd      string
 		sections []string
 	}{
-		{"inbound", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
-		{"outbound", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
-		{"load", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Load flags:", "Output flags:", "Global flags:"}},
-		{"demo", []string{"Call flags:", "Caller script flags:", "Signing flags:", "Callback flags:", "Demo app flags:", "Output flags:", "Global flags:"}},
+		{"inbound", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
+		{"outbound", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Output flags:", "Global flags:"}},
+		{"load", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Load flags:", "Output flags:", "Global flags:"}},
+		{"demo", []string{"Call flags:", "Caller script flags:", "Voice AI flags:", "Signing flags:", "Callback flags:", "Demo app flags:", "Output flags:", "Global flags:"}},
 	} {
 		c := newCLI(t)
 		code, out, errOut := c.run("", tt.cmd, "--help")

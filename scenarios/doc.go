@@ -39,7 +39,7 @@
 // warning when events are asked for), async_amd_callback,
 // async_amd_callback_method, call, steps, when_steps_run_out, expect_end.
 //
-// call: direction (inbound, outbound), from, to, api_version (legacy,
+// call: direction (inbound, outbound, outbound-api), from, to, api_version (legacy,
 // 2010-04-01), dial_status (outbound; on 2010-04-01 an unanswered call,
 // busy, failed, no-answer or canceled, requests no TwiML and reaches the
 // app through its status callback only), answered_by (outbound,
@@ -48,6 +48,15 @@
 // call goes on; the result goes to async_amd_callback), account_sid, params (extra request
 // fields; --param adds to them), seed (default: derived from the file and
 // scenario names, so runs are reproducible), no_geo.
+//
+// direction: outbound-api starts the call from the REST API instead: the
+// runner starts a callsim serve in process and creates the call with a
+// REST request (To, From, Url, Method, FallbackUrl, StatusCallback and the
+// status_events), so the app receives what a call its SDK created would
+// bring (API version 2010-04-01, the CallSid the API returned, webhooks
+// signed with auth_token). dial_status picks how the callee answers
+// (answered-human, answered-machine and hangup-machine turn on
+// MachineDetection); params and signing_url do not apply.
 //
 // # Steps
 //
@@ -62,7 +71,12 @@
 //     first prompt and the first response is not checked.
 //   - press (keys) and speak (words, optional confidence) answer a
 //     <Gather> that listens for dtmf or speech; wait lets a <Gather> time
-//     out; record (seconds) answers a <Record>; dial_outcome (completed,
+//     out; record (seconds, or {seconds, ends, transcription}) answers a
+//     <Record>: ends is key (the last of finishOnKey), key:# (that key),
+//     silence, max-length or hangup (Twilio still requests the action,
+//     with Digits=hangup and CallStatus=completed; silence and max-length
+//     send no Digits), transcription the text sent to transcribeCallback;
+//     dial_outcome (completed,
 //     busy, no-answer, failed, canceled) answers a <Dial>; hangup: true
 //     hangs up at any prompt, and no step may follow it.
 //   - When the app waits on something the step cannot answer (the app
@@ -120,6 +134,29 @@
 // most 32 parentheses and brackets and be at most 2000 bytes long; its
 // evaluation stops when the run is cancelled and after a bounded amount
 // of work (2^22 steps: about a second), which fails the expectation.
+//
+// # Voice AI: ConversationRelay and Media Streams
+//
+// A <Connect><ConversationRelay> opens a session in which each speak or
+// press step is one caller turn (a `prompt`, or one `dtmf` per key) and
+// hangup ends the call; at any other step (it answers what follows the
+// session) or when the steps run out, the caller waits a moment for the
+// agent to send `end`, then hangs up. A step played as a turn
+// takes these expectations, checked once the call is over:
+//   - agent: what the agent answered (substring or /regex/; a list
+//     matches its utterances in order);
+//   - first_token_under, last_token_under: the time from the caller's
+//     turn to the agent's first token and to its `last: true`;
+//   - handoff (the `end` message's handoffData), session_status (ended,
+//     completed or failed) and action_fields (the fields of the
+//     <Connect action> request, as request does for a step).
+//
+// On the step whose TwiML opened the session the same keys check the
+// agent's opening (welcome greeting, turn 0) and the session's end, and
+// Media Streams have first_audio_under (the app's first audio after the
+// caller's audio ended) and audio_back (at least this much of it). The
+// caller's audio on a stream is generated silence, sent in real time;
+// see assistant.yaml.
 //
 // # The end of the call (expect_end)
 //

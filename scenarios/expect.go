@@ -71,7 +71,7 @@ type window struct {
 }
 
 // twimlKinds are the requests whose answer is TwiML the call runs.
-var twimlKinds = []string{"initial", "gather", "record", "dial", "redirect", "fallback"}
+var twimlKinds = []string{"initial", "gather", "record", "dial", "redirect", "fallback", "enqueue", "connect-action"}
 
 func (w *window) twiml() []*simulate.Step {
 	var out []*simulate.Step

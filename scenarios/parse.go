@@ -38,9 +38,11 @@ var (
 	expectKeys = []string{
 		"status", "content_type", "max_latency", "verbs", "body", "xpath", "url", "request",
 		"say", "play", "gather", "record", "dial", "redirect", "hangup",
+		"agent", "first_token_under", "last_token_under", "handoff", "session_status", "action_fields", "first_audio_under", "audio_back",
 	}
 	endKeys     = []string{"call_status", "end_reason", "completed_request", "status_callbacks", "errors", "warnings"}
 	matcherKeys = []string{"equals", "contains", "regex"}
+	recordKeys  = []string{"seconds", "ends", "transcription"}
 	actionKeys  = []string{ActPress, ActSpeak, ActWait, ActRecord, ActDialOutcome, ActHangup}
 )
 
@@ -794,6 +796,7 @@ func (p *parser) scenario(n *yaml.Node, index int, inList bool) *Scenario {
 		}
 	}
 
+	sc.ViaAPI = p.apiStart(&spec, sc, m)
 	p.lifecycle(m, spec, opt, sc.End)
 
 	// What the simulate package checks, placed at the key it is about.
@@ -940,7 +943,48 @@ func (p *parser) steps(n *yaml.Node) []*StepSpec {
 	return out
 }
 
-var digitsRe = lazyRegexp(`^[0-9*#wW]+$`)
+// digitsRe is what a caller can press; w and W are pauses of SendDigits.
+var digitsRe = lazyRegexp(`^[0-9*#]+$`)
+
+// record reads a record action: seconds, or {seconds, ends, transcription}
+// where ends says how the recording ends (key, key:#, silence,
+// max-length, hangup).
+func (p *parser) record(v *yaml.Node, kp string, a *Action) {
+	seconds := func(n *yaml.Node, path string) {
+		if secs, ok := p.integer(n, path); ok {
+			if secs < 0 {
+				p.errorf(n, path, "seconds recorded must not be negative")
+			}
+			a.Seconds = secs
+		}
+	}
+	if resolve(v).Kind != yaml.MappingNode {
+		seconds(v, kp)
+		return
+	}
+	m := p.mapping(v, kp, recordKeys)
+	if m == nil {
+		return
+	}
+	if n := m.vals["seconds"]; n != nil {
+		seconds(n, join(kp, "seconds"))
+	} else {
+		p.errorf(v, kp, "say how many seconds are recorded (seconds: 12)")
+	}
+	if n := m.vals["ends"]; n != nil {
+		ep := join(kp, "ends")
+		if s, ok := p.text(n, ep, "how the recording ends"); ok {
+			end, key, err := simulate.ParseRecordEnd(s)
+			if err != nil {
+				p.errorf(n, ep, "%v%s", err, p.hint(ep))
+			}
+			a.RecordEnd, a.Digits = end, key
+		}
+	}
+	if n := m.vals["transcription"]; n != nil {
+		a.Transcription, _ = p.text(n, join(kp, "transcription"), "the transcribed text")
+	}
+}
 
 func (p *parser) step(n *yaml.Node, path string, num int) *StepSpec {
 	m := p.mapping(n, path, stepKeys)
@@ -970,7 +1014,7 @@ func (p *parser) step(n *yaml.Node, path string, num int) *StepSpec {
 			if s, ok := p.text(v, kp, "keys to press"); ok {
 				s = strings.TrimSpace(s)
 				if !digitsRe().MatchString(s) {
-					p.errorf(v, kp, "%q: keys are 0-9, * and # (w waits half a second)%s", s, p.hint(kp))
+					p.errorf(v, kp, "%q: a caller presses only 0-9, * and #%s", s, p.hint(kp))
 				}
 				a.Digits = s
 			}
@@ -986,12 +1030,7 @@ func (p *parser) step(n *yaml.Node, path string, num int) *StepSpec {
 				p.errorf(v, kp, "only true makes sense here; leave the key out instead")
 			}
 		case ActRecord:
-			if secs, ok := p.integer(v, kp); ok {
-				if secs < 0 {
-					p.errorf(v, kp, "seconds recorded must not be negative")
-				}
-				a.Seconds = secs
-			}
+			p.record(v, kp, &a)
 		case ActDialOutcome:
 			if s, ok := p.text(v, kp, "a dial outcome"); ok {
 				s = strings.TrimSpace(s)
@@ -1056,6 +1095,8 @@ func (p *parser) expect(n *yaml.Node, path string, known []string) *Expect {
 					c = &callStatusCheck{b, mt}
 				}
 			}
+		case "agent", "first_token_under", "last_token_under", "handoff", "session_status", "action_fields", "first_audio_under", "audio_back":
+			c = p.aiExpectation(k, v, kp, b)
 		case "body", "end_reason":
 			if mt, ok := p.matcher(v, kp, MatchContains); ok {
 				if k == "body" {

@@ -38,10 +38,14 @@ type execution struct {
 	// ctx is the call's context, as last seen: expectations that can take
 	// long (XPath) stop when it is done. Check.End has none of its own.
 	ctx context.Context
+	ai  aiState // voice AI turns (ai.go)
 }
 
 // Play replays the scenario once and checks every expectation.
 func Play(ctx context.Context, sc *Scenario, client *http.Client) *Attempt {
+	if sc.ViaAPI {
+		return playAPI(ctx, sc, client)
+	}
 	x := newExecution(sc)
 	x.ctx = ctx
 	opt := sc.Options
@@ -76,6 +80,7 @@ func newExecution(sc *Scenario) *execution {
 func (x *execution) end(t *simulate.Transcript) []*Failure {
 	x.cut(nil, t)
 	if !x.stopped {
+		x.checkTurns()
 		x.finish(t)
 	}
 	return x.failures

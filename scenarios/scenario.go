@@ -49,6 +49,9 @@ type Scenario struct {
 
 	Call    *contract.Call
 	Options simulate.Options // Caller, OnStep and HTTP are set per run
+	// ViaAPI is direction: outbound-api: the call is created through the
+	// REST API of an in-process callsim serve (api.go).
+	ViaAPI bool
 	// Steps are the steps as written, after an implicit empty first step
 	// when the file's first step already has an action: Steps[0] never has
 	// one, Steps[i>0] always does.
@@ -96,6 +99,10 @@ type Action struct {
 	Confidence float64
 	Seconds    int
 	Outcome    string
+	// record: how the recording ends (RecordEnd, with the key in Digits)
+	// and the text transcribed from it.
+	RecordEnd     string
+	Transcription string
 }
 
 func (a Action) String() string {
@@ -107,6 +114,20 @@ func (a Action) String() string {
 	case ActWait:
 		return "wait: true"
 	case ActRecord:
+		if a.RecordEnd != "" || a.Transcription != "" {
+			s := "record: {seconds: " + strconv.Itoa(a.Seconds)
+			if a.RecordEnd != "" {
+				end := a.RecordEnd
+				if a.Digits != "" {
+					end += ":" + a.Digits
+				}
+				s += ", ends: " + end
+			}
+			if a.Transcription != "" {
+				s += ", transcription: " + strconv.Quote(a.Transcription)
+			}
+			return s + "}"
+		}
 		return "record: " + strconv.Itoa(a.Seconds)
 	case ActDialOutcome:
 		return "dial_outcome: " + a.Outcome
@@ -176,7 +197,7 @@ func (a Action) answer(p simulate.Prompt) (act simulate.Action, problem string) 
 	case ActWait:
 		return simulate.Action{}, ""
 	case ActRecord:
-		return simulate.Action{RecordSeconds: a.Seconds}, ""
+		return simulate.Action{RecordSeconds: a.Seconds, RecordEnd: a.RecordEnd, Digits: a.Digits, Transcription: a.Transcription}, ""
 	case ActDialOutcome:
 		return simulate.Action{DialOutcome: a.Outcome}, ""
 	}

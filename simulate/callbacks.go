@@ -43,6 +43,7 @@ func (r *run) request(ctx context.Context, kind string, target webhook.Target, p
 }
 
 func (r *run) statusCallback(ctx context.Context, event, status string) {
+	r.reportEnd(event, status)
 	if r.opt.StatusCallback == "" {
 		return
 	}

@@ -29,8 +29,13 @@ type Action struct {
 	Speech        string  // Gather speech result
 	Confidence    float64 // speech confidence, 0 = default 0.9
 	RecordSeconds int     // Record: length of the recording
-	DialOutcome   string  // Dial: completed, busy, no-answer, failed, canceled
-	Hangup        bool    // the caller hangs up now
+	// RecordEnd says how a Record ends: contract.RecordEndKey (Digits, or
+	// the last of finishOnKey), RecordEndSilence, RecordEndMaxLength or
+	// RecordEndHangup; "" is a key.
+	RecordEnd     string
+	Transcription string // Record transcribe="true": the text Twilio transcribes
+	DialOutcome   string // Dial: completed, busy, no-answer, failed, canceled
+	Hangup        bool   // the caller hangs up now
 }
 
 // Caller plays the person on the phone. Implementations: a script of
@@ -52,19 +57,47 @@ type ScriptCaller struct {
 	Speech                []string
 	RecordSeconds         int
 	DialOutcomes          []string
+	RecordEnds            []string // per Record, the last repeats: key, key:#, silence, max-length, hangup
+	Transcription         string   // text of every transcribed recording
 	digits, speech, dials int
+	records               int
 }
+
+// ParseRecordEnd reads one --record-end value: key, key:<k>, silence,
+// max-length or hangup.
+func ParseRecordEnd(s string) (end, key string, err error) {
+	end, key, hasKey := strings.Cut(strings.TrimSpace(s), ":")
+	if !slices.Contains(contract.RecordEnds(), end) {
+		return "", "", fmt.Errorf("unknown way for a recording to end %q (allowed: key, key:<0-9*#>, silence, max-length, hangup)", s)
+	}
+	if hasKey && end != contract.RecordEndKey {
+		return "", "", fmt.Errorf("%q: only key takes a key (key:#)", s)
+	}
+	if hasKey && (len(key) != 1 || strings.Trim(key, callerKeys) != "") {
+		return "", "", fmt.Errorf("%q: the key is one of 0-9, * and # (key:#)", s)
+	}
+	return end, key, nil
+}
+
+// callerKeys are what a caller can press; w and W (pauses) exist only in
+// SendDigits and <Play digits>.
+const callerKeys = "0123456789*#"
 
 // Validate checks the script's values and names the bad flag.
 func (s *ScriptCaller) Validate() error {
 	for _, d := range s.Digits {
-		if strings.Trim(d, "0123456789*#wW") != "" {
-			return contract.NewInputError("digits", d, "%q: keys are 0-9, * and #", d)
+		if strings.Trim(d, callerKeys) != "" {
+			return contract.NewInputError("digits", d, "%q: a caller presses only 0-9, * and # (w and W are pauses of SendDigits, not keys)", d)
 		}
 	}
 	for _, o := range s.DialOutcomes {
 		if !slices.Contains(dialOutcomes, o) {
 			return contract.NewInputError("dial-outcome", o, "unknown dial outcome %q (allowed: %s)", o, strings.Join(dialOutcomes, ", "))
+		}
+	}
+	for _, e := range s.RecordEnds {
+		if _, _, err := ParseRecordEnd(e); err != nil {
+			return contract.NewInputError("record-end", e, "%v", err)
 		}
 	}
 	if s.RecordSeconds < 0 {
@@ -91,7 +124,13 @@ func (s *ScriptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 		if secs == 0 {
 			secs = 5
 		}
-		return Action{RecordSeconds: secs}, nil
+		act := Action{RecordSeconds: secs, Transcription: s.Transcription}
+		if len(s.RecordEnds) > 0 {
+			i := min(s.records, len(s.RecordEnds)-1)
+			s.records++
+			act.RecordEnd, act.Digits, _ = ParseRecordEnd(s.RecordEnds[i])
+		}
+		return act, nil
 	case "Dial":
 		if len(s.DialOutcomes) == 0 {
 			return Action{DialOutcome: "completed"}, nil
@@ -144,13 +183,25 @@ func (pc *PromptCaller) Next(_ context.Context, p Prompt) (Action, error) {
 		}
 		return Action{Digits: ans}, nil
 	case "Record":
-		ans, ok := pc.ask("⏺  Record: seconds to record (empty = 5, \"hangup\"): ")
+		ans, ok := pc.ask("⏺  Record: seconds to record, then how it ends (key, key:#, silence, max-length, hangup), e.g. \"12 hangup\" (empty = 5 key; \"hangup\" = before a word): ")
 		if !ok || ans == "hangup" {
 			return Action{Hangup: true}, nil
 		}
 		n := 5
-		fmt.Sscan(ans, &n)
-		return Action{RecordSeconds: n}, nil
+		f := strings.Fields(ans)
+		if len(f) > 0 {
+			fmt.Sscan(f[0], &n)
+		}
+		act := Action{RecordSeconds: max(n, 0)}
+		if len(f) > 1 {
+			end, key, err := ParseRecordEnd(f[1])
+			if err != nil {
+				fmt.Fprintf(pc.Out, "  %v; ending with a key instead\n", err)
+			} else {
+				act.RecordEnd, act.Digits = end, key
+			}
+		}
+		return act, nil
 	case "Dial":
 		ans, ok := pc.ask(fmt.Sprintf("☎  Dial %s: outcome (%s; empty = completed): ", strings.Join(p.Dial, ", "), strings.Join(dialOutcomes, ", ")))
 		if !ok || ans == "hangup" {

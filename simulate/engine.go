@@ -23,6 +23,7 @@ import (
 // Options say where the call goes and how Twilio's side behaves.
 type Options struct {
 	URL        string // the voice URL callsim delivers to
+	Twiml      string // inline TwiML run as the first document instead of fetching URL (REST API Twiml)
 	Method     string // GET or POST (default)
 	SigningURL string // public URL to sign instead of URL (tunnel, proxy)
 	AuthToken  string
@@ -45,11 +46,13 @@ type Options struct {
 	OnStep func(*Step)
 	// Now gives the call's start time (tests fix it); nil = time.Now.
 	Now func() time.Time
+	// Sessions shape <Connect> and <Start><Stream> WebSocket sessions.
+	Sessions SessionOptions
 }
 
 // Validate checks options that do not depend on the network.
 func (o *Options) Validate() error {
-	if _, err := webhook.ParseHTTPURL(o.URL); err != nil {
+	if _, err := webhook.ParseHTTPURL(o.URL); err != nil && (o.Twiml == "" || o.URL != "") {
 		return &contract.InputError{Field: "url", Value: o.URL, Msg: err.Error()}
 	}
 	for _, m := range []struct{ field, v string }{{"method", o.Method}, {"fallback-method", o.FallbackMethod}, {"status-callback-method", o.StatusCallbackMethod}, {"async-amd-callback-method", o.AsyncAMDStatusCallbackMethod}} {
@@ -97,6 +100,7 @@ type run struct {
 	t      *Transcript
 	caller Caller
 	onStep func(*Step)
+	live   *liveRun // nil without CallHooks.Live
 
 	docURL    string // public URL of the current document, with the credentials it was requested with
 	clock     time.Duration
@@ -108,6 +112,7 @@ type run struct {
 	lastStep  *Step
 	maxSteps  int
 	startWall time.Time
+	sess      sessions // WebSocket sessions (connect.go)
 }
 
 // Run simulates the whole call: the first request, the TwiML it returns
@@ -137,6 +142,7 @@ type CallHooks struct {
 	Caller Caller
 	OnStep func(*Step)
 	HTTP   *http.Client
+	Live   Live // an outside controller of the running call (the REST API)
 }
 
 // NewRunner checks the options; the error is an *InputError naming the
@@ -193,6 +199,7 @@ func (rn *Runner) Run(ctx context.Context, call *contract.Call, h CallHooks) *Tr
 	if r.maxSteps == 0 {
 		r.maxSteps = 100
 	}
+	r.live = newLiveRun(ctx, h.Live)
 	r.run(ctx)
 	r.t.Elapsed = time.Since(r.startWall)
 	return r.t
@@ -214,13 +221,16 @@ func (r *run) run(ctx context.Context) {
 	}
 	r.statusCallback(ctx, "initiated", "initiated")
 	r.statusCallback(ctx, "ringing", "ringing")
+	if r.ring(ctx) {
+		return
+	}
 	if r.call.AnsweredBy != "" && !r.call.AsyncAMD {
 		// synchronous detection: the Url is fetched once it has decided
 		r.clock += time.Duration(r.call.MachineDetectionMillis()) * time.Millisecond
 	}
 	initial := webhook.Target{URL: r.signer.PublicURL(r.opt.URL), Method: r.opt.Method}
 	status := r.call.FirstStatus()
-	step, doc := r.fetch(ctx, "initial", initial, r.call.Params(status, true))
+	step, doc := r.first(ctx, initial, r.call.Params(status, true))
 	if step.Error != nil && r.opt.FallbackURL != "" {
 		step, doc = r.fallback(ctx, step)
 	}
@@ -242,6 +252,7 @@ func (r *run) run(ctx context.Context) {
 	if !r.ended {
 		r.finish("completed", "no more verbs")
 	}
+	r.endSessions(ctx)
 	if r.call.Profile.EndRequest && !r.opt.NoEnd && r.t.Status == "completed" {
 		r.endOfCall(ctx, initial)
 	}
@@ -278,7 +289,7 @@ func (r *run) event(step *Step, e Event) {
 	case EventWarning:
 		r.t.Warnings++
 	}
-	r.clock += time.Duration(e.Seconds * float64(time.Second))
+	r.clock += r.elapse(time.Duration(e.Seconds * float64(time.Second)))
 }
 
 // fetch requests a TwiML document and parses it as Twilio would.
@@ -298,7 +309,10 @@ func (r *run) fetch(ctx context.Context, kind string, target webhook.Target, par
 	if resp.URL != "" {
 		r.docURL = req.URLWithUser(r.signer.PublicURL(resp.URL))
 	} else {
-		r.docURL = req.URLWithUser(req.URL)
+		// The document's URL as configured: a GET request's URL also
+		// carries the fields, which must not pile up on the next request
+		// to the same document (a <Gather> without action).
+		r.docURL = target.URL
 	}
 	doc := r.interpret(step, resp)
 	r.notify(step)
@@ -447,6 +461,9 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 		if r.ended {
 			return nil, nil
 		}
+		if next, nd, took := r.takeChange(ctx, step); took {
+			return next, nd
+		}
 		if known, ok := twiml.Lookup(v.Name); !ok || !known.Verb {
 			continue // reported by validation (12200); Twilio skips it
 		}
@@ -458,9 +475,20 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 				return next, nd
 			}
 		case "Record":
-			return r.record(ctx, step, v)
+			// An empty recording requests nothing: the next verb runs.
+			if next, nd := r.record(ctx, step, v); next != nil || r.ended {
+				return next, nd
+			}
 		case "Dial":
 			if next, nd, fetched := r.dial(ctx, step, v); fetched || r.ended {
+				return next, nd
+			}
+		case "Connect", "Start", "Stop":
+			if next, nd, fetched := r.session(ctx, step, v); fetched || r.ended {
+				return next, nd
+			}
+		case "Enqueue":
+			if next, nd, fetched := r.enqueue(ctx, step, v); fetched || r.ended {
 				return next, nd
 			}
 		case "Redirect":
@@ -488,7 +516,8 @@ func (r *run) document(ctx context.Context, step *Step, doc *twiml.Document) (*S
 			}
 		}
 	}
-	return nil, nil
+	next, nd, _ := r.takeChange(ctx, step)
+	return next, nd
 }
 
 // next fetches the document a verb points to, with the loop guard.
@@ -508,8 +537,6 @@ func (r *run) next(ctx context.Context, kind string, target webhook.Target, extr
 func (r *run) notSimulated(step *Step, v *twiml.Node) bool {
 	what, ends := "", true
 	switch v.Name {
-	case "Enqueue":
-		what = "the caller would wait in queue " + strconv.Quote(strings.TrimSpace(v.Text)) + "; leaving it, Twilio requests the action URL with QueueResult"
 	case "Connect":
 		what = "Twilio would connect the call to a stream, room or agent; when that ends it requests the action URL, if any"
 	case "Pay":

@@ -121,11 +121,12 @@ func TestFlows(t *testing.T) {
 				"/voice": twimlRoute(resp(`<Gather input="speech" action="/heard"><Say>What do you need?</Say></Gather>`)),
 				"/heard": twimlRoute(resp(`<Hangup/>`)),
 			},
+			spec:      contract.CallSpec{APIVersion: "2010-04-01"},
 			script:    simulate.ScriptCaller{Speech: []string{"billing please"}},
-			wantPaths: []string{"POST /voice in-progress", "POST /heard in-progress", "POST /voice completed"},
+			wantPaths: []string{"POST /voice ringing", "POST /heard in-progress"},
 			check: func(t *testing.T, _ *simulate.Transcript, app *testApp) {
 				p := app.requests()[1].Params
-				if p.Value("SpeechResult") != "billing please" || p.Value("Confidence") == "" {
+				if p.Value("SpeechResult") != "billing please" || p.Value("Confidence") == "" || p.Value("Language") != "en-US" {
 					t.Errorf("speech fields: %v", p)
 				}
 			},
@@ -461,11 +462,11 @@ func TestFlows(t *testing.T) {
 			},
 		},
 		{
-			name: "not simulated verbs are reported, Start continues",
+			name: "not simulated verbs are reported, Start of a transcription continues",
 			routes: map[string]http.HandlerFunc{
-				"/voice": twimlRoute(resp(`<Start><Stream url="wss://example.com/s"/></Start><Say>hi</Say><Enqueue>support</Enqueue><Say>unreachable</Say>`)),
+				"/voice": twimlRoute(resp(`<Start><Transcription/></Start><Say>hi</Say><Pay/><Say>unreachable</Say>`)),
 			},
-			wantReason: "<Enqueue> is not simulated",
+			wantReason: "<Pay> is not simulated",
 			check: func(t *testing.T, tr *simulate.Transcript, _ *testApp) {
 				want := []string{"not-simulated", "say", "not-simulated"}
 				if d := cmp.Diff(want, eventKinds(tr.Steps[0])); d != "" {

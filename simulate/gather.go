@@ -3,6 +3,7 @@ package simulate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -32,6 +33,10 @@ func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *tw
 		r.audio(step, c)
 	}
 	input := strings.Fields(v.Attr("input"))
+	if !r.call.Profile.E164 && slices.Contains(input, "speech") && !slices.Contains(input, "dtmf") {
+		r.event(step, Event{Kind: EventWarning, Verb: "Gather", Line: v.Line,
+			Text: "the first-generation API (--api-version legacy) had no speech input: the caller can only press keys"})
+	}
 	act, ok := r.prompt(ctx, "Gather", v, Prompt{Input: input})
 	if !ok {
 		return nil, nil, false
@@ -50,9 +55,16 @@ func (r *run) gather(ctx context.Context, step *Step, v *twiml.Node) (*Step, *tw
 			return nil, nil, false // only the finishing key: Twilio treats it as no input
 		}
 		extra = contract.GatherDigitsFields(r.call.Profile, digits, finished)
+	case act.Speech != "" && !r.call.Profile.E164:
+		r.event(step, Event{Kind: EventWarning, Verb: "Gather", Line: v.Line, Text: fmt.Sprintf("%q is not heard: the first-generation API (--api-version legacy) had no speech input", act.Speech)})
+		r.event(step, Event{Kind: EventNoInput, Verb: "Gather", Line: v.Line, Text: fmt.Sprintf("no input within %d s", timeout), Seconds: float64(timeout)})
+		if !v.Bool("actionOnEmptyResult") {
+			return nil, nil, false
+		}
 	case act.Speech != "":
 		r.event(step, Event{Kind: EventSpeak, Verb: "Gather", Line: v.Line, Text: act.Speech, Seconds: speechSeconds(act.Speech)})
-		extra = contract.GatherSpeechFields(act.Speech, act.Confidence)
+		r.partialResults(ctx, v, act.Speech)
+		extra = contract.GatherSpeechFields(act.Speech, act.Confidence).Merge(contract.GatherLanguageField(v.Attr("language")))
 	default:
 		r.event(step, Event{Kind: EventNoInput, Verb: "Gather", Line: v.Line, Text: fmt.Sprintf("no input within %d s", timeout), Seconds: float64(timeout)})
 		if !v.Bool("actionOnEmptyResult") {
@@ -78,4 +90,25 @@ func gatherDigits(pressed string, v *twiml.Node) (digits, finished string) {
 		}
 	}
 	return digits, ""
+}
+
+// maxPartialResults bounds the partialResultCallback requests of one
+// utterance: one per word as recognition firms up, the last ones merged.
+const maxPartialResults = 8
+
+// partialResults sends partialResultCallback requests while the caller
+// speaks: the words recognised so far, growing, with rising stability.
+// Twilio ignores the answers.
+func (r *run) partialResults(ctx context.Context, v *twiml.Node, speech string) {
+	if !v.Has("partialResultCallback") {
+		return
+	}
+	words := strings.Fields(speech)
+	n := min(len(words), maxPartialResults)
+	for i := 1; i <= n; i++ {
+		upto := len(words) * i / n
+		stability := float64(int(float64(i)/float64(n)*90)) / 100
+		fields := contract.PartialResultFields(strings.Join(words[:upto], " "), stability, i-1)
+		r.notification(ctx, "partial-result", r.attrTarget(v, "partialResultCallback", "partialResultCallbackMethod"), r.call.Params("in-progress", false).Merge(fields))
+	}
 }

@@ -39,6 +39,8 @@ type Event struct {
 	Code    int     `json:"code,omitempty"`
 	Seconds float64 `json:"seconds,omitempty"`
 	Outcome string  `json:"outcome,omitempty"`
+	// Latency is an agent's answer time in a WebSocket session (connect.go).
+	Latency *Latency `json:"latency,omitempty"`
 }
 
 // Icon is the symbol the transcript shows for the event.
@@ -72,6 +74,12 @@ func (e Event) Icon() string {
 		return "✖"
 	case EventFallback:
 		return "⛑"
+	case EventCallerTurn:
+		return "💬"
+	case EventAgent:
+		return "🤖"
+	case EventSession, EventStream:
+		return "🔌"
 	}
 	return "•"
 }
@@ -86,6 +94,9 @@ type Step struct {
 	Events   []Event               `json:"events,omitempty"`
 	// Document is the parsed TwiML, for expectations; not serialised.
 	Document *twiml.Document `json:"-"`
+	// Sessions are the WebSocket sessions its TwiML opened, for
+	// expectations (Transcript.Sessions serialises them).
+	Sessions []*Session `json:"-"`
 }
 
 // Transcript is the record of one whole simulated call.
@@ -109,6 +120,8 @@ type Transcript struct {
 	Errors    []*contract.TwilioError `json:"errors,omitempty"`
 	Warnings  int                     `json:"warnings"`
 	StartedAt time.Time               `json:"started_at"`
+	// Sessions are the WebSocket sessions TwiML opened (connect.go).
+	Sessions []*Session `json:"sessions,omitempty"`
 }
 
 // Summary is the one-line outcome of the call.

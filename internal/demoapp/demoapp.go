@@ -52,6 +52,7 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("/voice/after-message", a.twiml(a.afterMessage))
 	mux.HandleFunc("/voice/dial-status", a.twiml(a.dialStatus))
 	mux.HandleFunc("/voice/goodbye", a.twiml(a.goodbye))
+	a.aiRoutes(mux)
 	mux.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := a.receive(w, r); ok {
 			w.WriteHeader(http.StatusNoContent)

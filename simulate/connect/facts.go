@@ -105,6 +105,21 @@ const (
 //     play; its effect, a later talk cycle cutting the current speech, is
 //     not simulated in the speaking time.
 //   - `info` messages (events/debug attributes) are not sent.
+//
+// Choices of the engine (simulate/connect.go), which plays the call around
+// the sessions:
+//   - A relative WebSocket url (<ConversationRelay url="/relay">,
+//     <Stream url="/media">) is resolved against the TwiML document's URL,
+//     http:// becoming ws:// and https:// wss://.
+//   - A caller who hangs up during a ConversationRelay session still gets
+//     the <Connect action> request (CallStatus=completed, SessionStatus
+//     completed), as TAC handlers expect; its TwiML does not run.
+//   - A <Connect><Stream> ends, and requests its action, when the app
+//     closes the socket; a caller whose audio has been sent waits
+//     SessionOptions.Hold for that, then hangs up (no action request). A
+//     stream that cannot connect ends the <Connect> as if the app closed it.
+//   - A <Stop><Stream> without a name stops every forked stream; forks
+//     still running when the call ends are stopped with it.
 
 // HandshakeUserAgent is sent on the WebSocket upgrade: Twilio's HTTP
 // webhooks carry it (observed); for WebSockets it is unconfirmed, and no app

@@ -43,6 +43,7 @@ type CallSpec struct {
 	AnsweredBy string
 	AsyncAMD   bool
 	AccountSid string // empty = generated from Seed
+	CallSid    string // empty = generated from Seed; the REST API gives its own
 	Params     Params // added to or overriding every request of the call
 	NoGeo      bool
 	Seed       uint64
@@ -117,6 +118,12 @@ func NewCall(spec CallSpec) (*Call, error) {
 	c.Caller, c.Called = from, to
 
 	c.CallSid = streamSID("CA", spec.Seed, streamCallSid)
+	if spec.CallSid != "" {
+		if !ValidSID("CA", spec.CallSid) {
+			return nil, NewInputError("call-sid", spec.CallSid, "must be CA followed by 32 hex digits (34 characters)")
+		}
+		c.CallSid = spec.CallSid
+	}
 	c.AccountSid = spec.AccountSid
 	if c.AccountSid == "" {
 		c.AccountSid = streamSID("AC", spec.Seed, streamAccount)
@@ -277,6 +284,8 @@ func (c *Call) attr(source, status string, first bool) (string, bool) {
 		return c.DirectionValue(), true
 	case "dial_status":
 		return c.DialStatus, true
+	case "call_token", "stir_verstat":
+		return c.inboundIdentity(source)
 	case "answered_by":
 		// asynchronous detection reports to its own callback instead
 		return c.AnsweredBy, c.AnsweredBy != "" && !c.AsyncAMD

@@ -93,9 +93,22 @@ func TestInbound2010FieldSet(t *testing.T) {
 	p := call.Params(call.FirstStatus(), true)
 	want := []string{"CallSid", "AccountSid", "From", "To", "CallStatus", "ApiVersion", "Direction", "Caller", "Called",
 		"FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
-		"CallerCity", "CallerState", "CallerZip", "CallerCountry", "CalledCity", "CalledState", "CalledZip", "CalledCountry"}
+		"CallerCity", "CallerState", "CallerZip", "CallerCountry", "CalledCity", "CalledState", "CalledZip", "CalledCountry",
+		"CallToken", "StirVerstat"}
 	if d := cmp.Diff(want, keys(p)); d != "" {
 		t.Errorf("fields (-want +got):\n%s", d)
+	}
+	if v := p.Value("StirVerstat"); v != "TN-Validation-Passed-A" {
+		t.Errorf("StirVerstat %q", v)
+	}
+	if v := p.Value("CallToken"); !strings.HasPrefix(v, `{"parentCallInfoToken":"`) || strings.Count(v, ".") != 2 {
+		t.Errorf("CallToken %q", v)
+	}
+	out, _ := contract.NewCall(contract.CallSpec{APIVersion: "2010-04-01", Direction: contract.Outbound, Seed: 5})
+	for _, k := range []string{"CallToken", "StirVerstat"} {
+		if _, ok := out.Params("in-progress", true).Get(k); ok {
+			t.Errorf("outbound call carries %s", k)
+		}
 	}
 	if p.Value("CallStatus") != "ringing" || p.Value("Direction") != "inbound" {
 		t.Errorf("CallStatus %q Direction %q", p.Value("CallStatus"), p.Value("Direction"))

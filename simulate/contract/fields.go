@@ -22,7 +22,7 @@ func hasAMD(p *Profile) bool       { return len(p.AMD) > 0 }
 func hasCallbacks(p *Profile) bool { return p.StatusCallbacks }
 
 // CallbackFields lists the fields documented outside the profile tables.
-func CallbackFields() []CallbackField { return slices.Clone(callbackFields) }
+func CallbackFields() []CallbackField { return slices.Concat(callbackFields, verbCallbackFields) }
 
 var callbackFields = []CallbackField{
 	{Name: "Digits", Kinds: []string{"gather"},

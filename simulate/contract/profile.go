@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"sort"
 	"strings"
@@ -105,7 +107,11 @@ var v20100401 = &Profile{
 		{Name: "Caller", Source: "caller", Meaning: "Same as From (kept for older applications)."},
 		{Name: "Called", Source: "called", Meaning: "Same as To (kept for older applications)."},
 	}, geoFields("From", "caller", "caller"), geoFields("To", "called", "called party"),
-		geoFields("Caller", "caller", "caller"), geoFields("Called", "called", "called party")),
+		geoFields("Caller", "caller", "caller"), geoFields("Called", "called", "called party"),
+		[]Field{
+			{Name: "CallToken", Source: "call_token", Meaning: "Inbound calls: token to pass as CallToken when forwarding the call through the REST API, so the caller's STIR/SHAKEN identity goes along (JSON with parentCallInfoToken)."},
+			{Name: "StirVerstat", Source: "stir_verstat", Meaning: "Inbound calls from US numbers: the SHAKEN/STIR verification of the caller ID, e.g. TN-Validation-Passed-A (may be absent)."},
+		}),
 	E164:               true,
 	EmptyUnknown:       true,
 	FirstStatusInbound: "ringing",
@@ -163,4 +169,24 @@ func (p *Profile) Field(name string) (Field, bool) {
 		}
 	}
 	return Field{}, false
+}
+
+// inboundIdentity is the CallToken or StirVerstat of an inbound call, as
+// observed on today's Twilio: a forwarding token on every inbound call, and
+// a SHAKEN/STIR verdict for callers with a North American (+1) number,
+// where verification applies. Both are derived from the CallSid, so they
+// are stable for a seed.
+func (c *Call) inboundIdentity(source string) (string, bool) {
+	if c.Direction != Inbound {
+		return "", false
+	}
+	if source == "stir_verstat" {
+		return "TN-Validation-Passed-A", strings.HasPrefix(c.Caller.E164, "+1")
+	}
+	enc := base64.RawURLEncoding
+	sum := sha256.Sum256([]byte(c.CallSid))
+	jwt := enc.EncodeToString([]byte(`{"alg":"ES256","typ":"JWT"}`)) + "." +
+		enc.EncodeToString([]byte(`{"callSid":"`+c.CallSid+`","accountSid":"`+c.AccountSid+`"}`)) + "." +
+		enc.EncodeToString(sum[:])
+	return `{"parentCallInfoToken":"` + jwt + `","identityHeaderTokens":[]}`, true
 }

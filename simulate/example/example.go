@@ -38,6 +38,16 @@ var kinds = []Kind{
 	{"status-callback", "status-callback", "the status callback of the completed event"},
 	{"no-answer", "status-callback", "the status callback of an outbound call nobody answered (2010-04-01 fetches no TwiML for it)"},
 	{"amd-callback", "amd-callback", "the AsyncAmdStatusCallback request: what asynchronous answering machine detection found"},
+	// Requests TwiML asks for besides the action URLs. Appended, so the
+	// kinds above keep their seed streams (and their golden examples).
+	{"recording-status", "recording-status", "the recordingStatusCallback of <Record> or <Dial record>: the recording is ready"},
+	{"transcription", "transcription", "the transcribeCallback of <Record transcribe=\"true\">: the text of the message"},
+	{"partial-result", "partial-result", "a partialResultCallback of a speech <Gather>: the words recognised so far"},
+	{"dial-leg-status", "dial-leg-status", "the statusCallback of a <Number>, <Client> or <Sip>: the dialled leg ended"},
+	{"whisper", "whisper", "the <Number url> request: TwiML for the called party before the legs are bridged"},
+	{"enqueue-wait", "enqueue-wait", "the <Enqueue waitUrl> request: what the caller hears while waiting in the queue"},
+	{"enqueue", "enqueue", "the <Enqueue> action request: how the caller left the queue"},
+	{"dequeue-whisper", "dequeue-whisper", "the <Dial><Queue url> request: TwiML for the caller taken out of the queue"},
 }
 
 // Applies reports whether profile p ever sends this kind of request: the
@@ -116,6 +126,14 @@ func DefaultURL(kind string) string {
 		return "https://example.com/voice/status"
 	case "amd-callback":
 		return "https://example.com/voice/amd"
+	case "recording-status", "transcription", "partial-result", "whisper", "enqueue":
+		return "https://example.com/voice/" + kind
+	case "dial-leg-status":
+		return "https://example.com/voice/leg-status"
+	case "enqueue-wait":
+		return "https://example.com/voice/hold"
+	case "dequeue-whisper":
+		return "https://example.com/voice/dequeued"
 	}
 	return "https://example.com/voice"
 }
@@ -224,6 +242,8 @@ func Build(kind string, call *contract.Call, opt Options) (*webhook.Request, err
 			Merge(contract.StatusCallbackFields(p, "completed", call.DialStatus, 0, false, 2, at))
 	case "amd-callback":
 		params = contract.AsyncAMDFields(call.CallSid, call.AccountSid, call.AnsweredBy, call.MachineDetectionMillis())
+	default:
+		params = verbRequest(kind, call, r, now)
 	}
 	params = params.Merge(call.Overrides)
 	signer := &webhook.Sender{AuthToken: opt.AuthToken}

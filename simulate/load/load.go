@@ -410,6 +410,7 @@ func (w *worker) call(i int64) {
 	if own != nil {
 		own.CloseIdleConnections()
 	}
+	w.st.ai.record(t)
 	fc := &w.st.flows[fi]
 	canceled := w.canceled || (w.ctx.Err() != nil && t.EndReason == "canceled" && len(t.Errors) == 0)
 	var unmet []string

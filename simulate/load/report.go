@@ -61,6 +61,7 @@ func WriteText(w io.Writer, s *Summary) error {
 		}
 		writeTable(&b, rows)
 	}
+	writeVoiceAI(&b, s.VoiceAI)
 	if len(s.ByCode) > 0 {
 		b.WriteString("\nerrors by Twilio code\n")
 		for _, e := range s.ByCode {

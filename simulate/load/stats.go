@@ -50,6 +50,7 @@ type stats struct {
 	canceledRequests int64
 	overLimit        int64
 	firstUnmet       *errorStats // the earliest call whose expectations failed
+	ai               aiStats     // WebSocket sessions (ai.go)
 }
 
 // unmet records a call whose expectations failed, keeping the earliest's first failure.
@@ -117,6 +118,7 @@ func (s *stats) merge(o *stats) {
 	}
 	s.canceledRequests += o.canceledRequests
 	s.overLimit += o.overLimit
+	s.ai.merge(&o.ai)
 }
 
 // Summary is the outcome of a load run.
@@ -152,6 +154,8 @@ type Summary struct {
 	Unmet       *UnmetCount `json:"expectations_failed,omitempty"`
 	Interrupted bool        `json:"interrupted"`
 	BaseSeed    uint64      `json:"seed"`
+	// VoiceAI sums up the WebSocket sessions; nil when the calls opened none.
+	VoiceAI *VoiceAI `json:"voice_ai,omitempty"`
 }
 
 // CallCounts add up: Started = Completed + Failed + Canceled.
@@ -223,6 +227,7 @@ func (s *stats) summary(elapsed time.Duration) *Summary {
 		Latency:          []LatencyStats{},
 		ByKind:           []LatencyStats{},
 		ByCode:           []ErrorCount{},
+		VoiceAI:          s.ai.summary(),
 	}
 	var unmet int64
 	for _, f := range s.flows {

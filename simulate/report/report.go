@@ -48,7 +48,7 @@ func WriteText(w io.Writer, t *simulate.Transcript, o Options) error {
 	for _, s := range t.Steps {
 		b.WriteString("\n")
 		writeStep(&b, s, prev, pal, o)
-		if s.Request != nil && s.Request.Kind != "status-callback" {
+		if s.Request != nil && !sideRequest(s.Request.Kind) {
 			prev = s.Request.Params
 		}
 	}
@@ -123,13 +123,14 @@ func writeStep(b *strings.Builder, s *simulate.Step, prev contract.Params, pal p
 	}
 	for _, e := range s.Events {
 		writeEvent(b, e, pal)
+		writeLatency(b, e, pal, o)
 	}
 }
 
 func writeEvent(b *strings.Builder, e simulate.Event, pal palette) {
 	text := e.Text
 	switch e.Kind {
-	case simulate.EventSay, simulate.EventSpeak:
+	case simulate.EventSay, simulate.EventSpeak, simulate.EventCallerTurn, simulate.EventAgent:
 		text = fmt.Sprintf("%q", e.Text)
 	case simulate.EventPress:
 		text = fmt.Sprintf("pressed %q", e.Text)
@@ -155,7 +156,7 @@ func writeBody(b *strings.Builder, s *simulate.Step, pal palette, o Options) {
 		return
 	}
 	kind := s.Request.Kind
-	if !o.Verbose && (kind == "end" || kind == "status-callback") {
+	if !o.Verbose && (kind == "end" || callback(kind)) {
 		return
 	}
 	if s.Document != nil || strings.HasPrefix(strings.TrimSpace(body), "<") {
@@ -176,6 +177,27 @@ func writeBody(b *strings.Builder, s *simulate.Step, pal palette, o Options) {
 
 func paint(c *color.Color) func(string) string {
 	return func(s string) string { return c.Sprint(s) }
+}
+
+// callback reports request kinds whose answer Twilio ignores (status,
+// recording, transcription, partial-result and dialled-leg callbacks).
+func callback(kind string) bool {
+	switch kind {
+	case "status-callback", "recording-status", "transcription", "partial-result", "dial-leg-status":
+		return true
+	}
+	return false
+}
+
+// sideRequest reports requests that are not the call's own next request:
+// callbacks, and TwiML fetched for another party (the called party's
+// whisper, the queue's hold music, the dequeued caller's announcement).
+func sideRequest(kind string) bool {
+	switch kind {
+	case "whisper", "enqueue-wait", "dequeue-whisper":
+		return true
+	}
+	return callback(kind)
 }
 
 // ParamTable writes params as an aligned two-column table without colour,
@@ -264,6 +286,8 @@ func WriteMermaid(w io.Writer, t *simulate.Transcript) error {
 				fmt.Fprintf(&b, "    Twilio->>Caller: dials %s, %s\n", q(e.Text), e.Outcome)
 			case simulate.EventHangup, simulate.EventReject, simulate.EventCallerHangup, simulate.EventNotSimulated, simulate.EventError, simulate.EventFallback:
 				fmt.Fprintf(&b, "    Note over Twilio: %s\n", q(e.Text))
+			default:
+				mermaidSession(&b, e, q)
 			}
 		}
 	}

@@ -399,7 +399,7 @@ func voiceElements() []*ElementSpec {
 		{Name: "Language", Attrs: []AttrSpec{required(text("code")), text("ttsProvider"), text("voice"), text("transcriptionProvider"), text("speechModel")}},
 		{Name: "Stream",
 			Attrs: []AttrSpec{
-				{Name: "url", Kind: KindEnum, Code: 0, Prefixes: []string{"wss://", "ws://"}, Hint: `must be a "wss://" URL`},
+				{Name: "url", Kind: KindEnum, Code: 0, Prefixes: []string{"wss://", "ws://", "/"}, Hint: `must be a "wss://" URL (or a path, resolved against the document)`},
 				text("name"), text("connectorName"),
 				enum("track", "inbound_track", 0, streamTracks...),
 				urlAttr("statusCallback", 0), method("statusCallbackMethod", 0),
