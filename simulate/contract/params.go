@@ -144,24 +144,36 @@ var plainKeys atomic.Pointer[keyList]
 // %XX. Runs that need no escaping are written whole.
 // It reports whether s needed no escaping.
 func writeEscaped(b *strings.Builder, s string) bool {
-	const hex = "0123456789ABCDEF"
 	from := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved[c] {
 			continue
 		}
-		b.WriteString(s[from:i])
+		if from < i {
+			b.WriteString(s[from:i])
+		}
 		if c == ' ' {
 			b.WriteByte('+')
 		} else {
-			b.Write([]byte{'%', hex[c>>4], hex[c&15]})
+			b.WriteString(percentEncoded[3*int(c) : 3*int(c)+3])
 		}
 		from = i + 1
 	}
 	b.WriteString(s[from:])
 	return from == 0
 }
+
+// percentEncoded holds %00 to %FF, each byte's escape at 3*byte: JSON
+// values (the CallToken) escape one byte in four.
+var percentEncoded = func() string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, 3*256)
+	for c := range 256 {
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	return string(b)
+}()
 
 // unreserved marks the bytes a query component keeps as they are.
 var unreserved = func() (t [256]bool) {
