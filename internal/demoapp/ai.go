@@ -206,11 +206,14 @@ func (a *App) echo(ctx context.Context, c *websocket.Conn) {
 				if len(heard) < int(EchoMax/connect.FrameDuration) {
 					heard = append(heard, f.payload)
 				}
+				// The caller is still talking (a stall on a busy machine made an
+				// early repeat): that repeat's mark no longer ends the stream.
+				last = ""
 				gap.Reset(EchoGap)
 			case "mark":
-				// A pause mid-sentence (a slow network) makes an early
-				// repeat; only the latest repeat's mark ends the stream.
-				if f.mark == last {
+				// Only the mark of a repeat after which the caller said
+				// nothing more ends the stream.
+				if last != "" && f.mark == last {
 					c.Close(websocket.StatusNormalClosure, "echo done")
 					return
 				}

@@ -2267,7 +2267,7 @@ func TruncateTooLongNumber(number *PhoneNumber) bool {
 
 // Extracts country calling code from fullNumber, returns it and places
 // the remaining number in nationalNumber. It assumes that the leading plus
-// SignWith or IDD has already been removed. Returns 0 if fullNumber doesn't
+// sign or IDD has already been removed. Returns 0 if fullNumber doesn't
 // start with a valid country calling code, and leaves nationalNumber
 // unmodified.
 func extractCountryCode(fullNumber, nationalNumber *Builder) int {
