@@ -82,12 +82,12 @@ func main() {
 		appURL = u
 	}
 	tmpl := filepath.Join(*bin, "template.json")
-	out, _ := run(callsim, "inbound", "--dry-run", "--json", "--url", url, "--auth-token", token, "--api-version", "2010-04-01", "--seed", "1", "--no-end")
+	out, _ := run(callsim, "inbound", "--dry-run", "--json", "--url", url, "--auth-token", token, "--api-version", "2010-04-01", "--seed", "1")
 	must(os.WriteFile(tmpl, out, 0o644))
 
 	target := url // where both clients send
 	loadArgs := func(n int) []string {
-		return []string{"load", "--url", target, "--auth-token", token, "--api-version", "2010-04-01", "--no-end",
+		return []string{"load", "--url", target, "--auth-token", token, "--api-version", "2010-04-01", // 2010-04-01 ends a call without another request to the URL
 			"--calls", fmt.Sprint(n), "--concurrency", fmt.Sprint(*conc), "--json", "--progress", "never"}
 	}
 	callsimRun := func(n int) sample {

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // Param is one request field. Order matters for display and for the query
@@ -88,38 +89,91 @@ func (p Params) Encode() string {
 	}
 	var b strings.Builder
 	b.Grow(n + n/4) // room for some %XX
+	plain := plainKeys.Load()
+	if plain != nil && !plain.match(p) {
+		plain = nil
+	}
+	allPlain := true
 	for i, kv := range p {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		writeEscaped(&b, kv.Key)
+		if plain != nil {
+			b.WriteString(kv.Key)
+		} else {
+			allPlain = writeEscaped(&b, kv.Key) && allPlain
+		}
 		b.WriteByte('=')
 		writeEscaped(&b, kv.Value)
+	}
+	if plain == nil && allPlain && len(p) > 0 {
+		keys := make(keyList, len(p))
+		for i, kv := range p {
+			keys[i] = kv.Key
+		}
+		plainKeys.Store(&keys)
 	}
 	return b.String()
 }
 
+// keyList is the keys of a list of fields, in order.
+type keyList []string
+
+// match reports whether p has exactly these keys in this order. The keys
+// of a call's fields are the same constants call after call, so each
+// comparison is usually settled by the strings' pointers.
+func (k *keyList) match(p Params) bool {
+	if len(*k) != len(p) {
+		return false
+	}
+	for i, key := range *k {
+		if p[i].Key != key {
+			return false
+		}
+	}
+	return true
+}
+
+// plainKeys are the keys Encode last found needing no escaping: every
+// request of a load run's calls has the same keys, and Encode writes
+// them as they are instead of scanning them byte by byte again.
+var plainKeys atomic.Pointer[keyList]
+
 // writeEscaped writes s as url.QueryEscape would, without its allocation:
 // letters, digits and -_.~ as they are, space as '+', every other byte as
 // %XX. Runs that need no escaping are written whole.
-func writeEscaped(b *strings.Builder, s string) {
-	const hex = "0123456789ABCDEF"
+// It reports whether s needed no escaping.
+func writeEscaped(b *strings.Builder, s string) bool {
 	from := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved[c] {
 			continue
 		}
-		b.WriteString(s[from:i])
+		if from < i {
+			b.WriteString(s[from:i])
+		}
 		if c == ' ' {
 			b.WriteByte('+')
 		} else {
-			b.Write([]byte{'%', hex[c>>4], hex[c&15]})
+			b.WriteString(percentEncoded[3*int(c) : 3*int(c)+3])
 		}
 		from = i + 1
 	}
 	b.WriteString(s[from:])
+	return from == 0
 }
+
+// percentEncoded holds %00 to %FF, each byte's escape at 3*byte: JSON
+// values (the CallToken) escape one byte in four.
+var percentEncoded = func() string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, 3*256)
+	for c := range 256 {
+		b = append(b, '%', hex[c>>4], hex[c&15])
+	}
+	return string(b)
+}()
 
 // unreserved marks the bytes a query component keeps as they are.
 var unreserved = func() (t [256]bool) {

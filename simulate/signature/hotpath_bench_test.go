@@ -79,9 +79,11 @@ func TestStringToSignOrderCache(t *testing.T) {
 	a := contract.Params{{Key: "b", Value: "1"}, {Key: "a", Value: "2"}, {Key: "c", Value: "3"}}
 	b := contract.Params{{Key: "c", Value: "1"}, {Key: "b", Value: "2"}, {Key: "a", Value: "3"}}
 	c := contract.Params{{Key: "a", Value: "2"}, {Key: "a", Value: "1"}, {Key: "a", Value: "2"}} // repeated fields, one duplicate
-	want := map[*contract.Param]string{&a[0]: "Ua2b1c3", &b[0]: "Ua3b2c1", &c[0]: "Ua1a2"}
+	d := contract.Params{{Key: "a", Value: "1"}, {Key: "a", Value: "2"}, {Key: "a", Value: "0"}} // c's keys, another order of values
+	e := contract.Params{{Key: "b", Value: "9"}, {Key: "a", Value: "8"}, {Key: "c", Value: "7"}} // a's keys, other values
+	want := map[*contract.Param]string{&a[0]: "Ua2b1c3", &b[0]: "Ua3b2c1", &c[0]: "Ua1a2", &d[0]: "Ua0a1a2", &e[0]: "Ua8b9c7"}
 	for range 3 {
-		for _, p := range []contract.Params{a, b, c, a, a, c, b, b} {
+		for _, p := range []contract.Params{a, b, c, a, a, c, b, b, c, d, c, d, a, e, a, e} {
 			if got := StringToSign("U", p); got != want[&p[0]] {
 				t.Fatalf("StringToSign(%v) = %q, want %q", p, got, want[&p[0]])
 			}

@@ -77,19 +77,41 @@ func compareParams(a, b contract.Param) int {
 }
 
 // lastOrder remembers, per number of fields, the order the last sort
-// found: a call's requests of one kind carry the same fields in the same
-// order, so checking that order (n-1 comparisons) usually replaces the sort.
-var lastOrder sync.Map // int → []int
+// found and the keys it sorted: a call's requests of one kind carry the
+// same fields in the same order, so the same keys (compared mostly by
+// their pointers: they are the same constants) give the same order when
+// no key repeats, and otherwise checking that order (n-1 comparisons)
+// usually replaces the sort.
+var lastOrder sync.Map // int → *sorted
+
+type sorted struct {
+	perm     []int
+	keys     []string
+	distinct bool // no key repeats: the keys alone decide the order
+}
+
+func (s *sorted) sameKeys(params contract.Params) bool {
+	for i, k := range s.keys {
+		if params[i].Key != k {
+			return false
+		}
+	}
+	return true
+}
 
 // sortedOrder appends to order the indices of params in sorted order.
 func sortedOrder(order []int, params contract.Params) []int {
 	if cached, ok := lastOrder.Load(len(params)); ok {
-		perm := cached.([]int)
-		sorted := true
-		for i := 1; i < len(perm) && sorted; i++ {
-			sorted = compareParams(params[perm[i-1]], params[perm[i]]) <= 0
+		last := cached.(*sorted)
+		if last.distinct && last.sameKeys(params) {
+			return append(order, last.perm...)
 		}
-		if sorted {
+		perm := last.perm
+		inOrder := true
+		for i := 1; i < len(perm) && inOrder; i++ {
+			inOrder = compareParams(params[perm[i-1]], params[perm[i]]) <= 0
+		}
+		if inOrder {
 			return append(order, perm...)
 		}
 	}
@@ -97,7 +119,14 @@ func sortedOrder(order []int, params contract.Params) []int {
 		order = append(order, i)
 	}
 	slices.SortFunc(order, func(a, b int) int { return compareParams(params[a], params[b]) })
-	lastOrder.Store(len(params), slices.Clone(order))
+	last := &sorted{perm: slices.Clone(order), keys: make([]string, len(params)), distinct: true}
+	for i, j := range order {
+		last.keys[j] = params[j].Key
+		if i > 0 && params[order[i-1]].Key == params[j].Key {
+			last.distinct = false
+		}
+	}
+	lastOrder.Store(len(params), last)
 	return order
 }
 

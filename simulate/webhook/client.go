@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
@@ -49,11 +50,6 @@ type Response struct {
 func (s *Sender) Send(ctx context.Context, client *http.Client, req *Request) (*Response, *contract.TwilioError) {
 	ov := req.Overrides
 	deadline := time.Now().Add(ov.TotalTimeout)
-	c := &http.Client{
-		Transport:     client.Transport,
-		Jar:           client.Jar,
-		CheckRedirect: func(next *http.Request, via []*http.Request) error { return s.resign(next, via, req) },
-	}
 	var (
 		resp *Response
 		terr *contract.TwilioError
@@ -65,7 +61,7 @@ func (s *Sender) Send(ctx context.Context, client *http.Client, req *Request) (*
 		}
 		var class string
 		req.Retries = attempt
-		resp, terr, class = s.attempt(ctx, c, req, min(ov.ReadTimeout, remaining), min(ov.ConnectTimeout, remaining))
+		resp, terr, class = s.attempt(ctx, client, req, min(ov.ReadTimeout, remaining), min(ov.ConnectTimeout, remaining))
 		if terr != nil && (class == "rt" || class == "ct") && ov.TotalTimeout < s.Timeout && !time.Now().Before(deadline) {
 			// the #tt override's total ran out, not one attempt's timer
 			terr = &contract.TwilioError{Code: contract.ErrTotalTimeout, Message: fmt.Sprintf("%s: total timeout tt=%s reached", contract.ErrorWords(contract.ErrTotalTimeout), ov.TotalTimeout)}
@@ -92,8 +88,8 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var guard staleGuard
-	ctx = withStaleGuard(ctx, &guard)
+	guard := newStaleGuard()
+	ctx = httptrace.WithClientTrace(ctx, &guard.trace)
 	target := req.URL
 	if req.SendURL != "" {
 		target = req.SendURL
@@ -103,7 +99,7 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 		return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: contract.ErrorWords(contract.ErrInvalidURL) + ": " + err.Error()}, ""
 	}
 	start := time.Now()
-	hresp, err := c.Do(hr)
+	hresp, err := s.do(c, hr, req)
 	if err == nil && req.user != nil && hresp.StatusCode == http.StatusUnauthorized && challengesBasic(hresp.Header) &&
 		strings.EqualFold(hresp.Request.URL.Host, hr.URL.Host) {
 		// Twilio sends a webhook URL's credentials only when asked: the
@@ -117,7 +113,7 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 		}
 		pw, _ := req.user.Password()
 		hr.SetBasicAuth(req.user.Username(), pw)
-		hresp, err = c.Do(hr)
+		hresp, err = s.do(c, hr, req)
 	}
 	if guard.stale.Load() {
 		if err == nil {
@@ -131,11 +127,15 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 		terr, class := classify(err, timeout)
 		return nil, terr, class
 	}
+	defer guard.release() // after the body is closed: net/http has called the guard for the last time
 	defer hresp.Body.Close()
-	buf := bodyBufs.Get().(*bytes.Buffer)
-	defer bodyBufs.Put(buf)
+	rb := bodyBufs.Get().(*bodyBuf)
+	defer bodyBufs.Put(rb)
+	buf := &rb.buf
 	buf.Reset()
-	_, err = buf.ReadFrom(io.LimitReader(decoded(hresp), MaxBody+1))
+	rb.limit = io.LimitedReader{R: decoded(hresp), N: MaxBody + 1}
+	_, err = buf.ReadFrom(&rb.limit)
+	rb.limit.R = nil
 	data := buf.Bytes()
 	resp := &Response{
 		Status:      hresp.StatusCode,
@@ -173,6 +173,79 @@ func (s *Sender) attempt(ctx context.Context, c *http.Client, req *Request, time
 			Message: fmt.Sprintf("%s: the server answered %d %s", contract.ErrorWords(code), hresp.StatusCode, http.StatusText(hresp.StatusCode))}, class
 	}
 	return resp, nil, ""
+}
+
+// do sends hr as an http.Client with the call's transport and cookie jar
+// would, following redirects by net/http's rules and re-signing each hop
+// (resign). Most requests carry no cookie and are not redirected; for
+// them the client would only copy the headers and the URL for a redirect
+// that does not come, so they go to the transport directly, and a
+// redirect answer is handed to an http.Client as the answer to its first
+// request (replayFirst), which then follows it as it would have.
+func (s *Sender) do(c *http.Client, hr *http.Request, req *Request) (*http.Response, error) {
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	jar, lazy := c.Jar.(*LazyJar)
+	if c.Jar != nil && (!lazy || jar.jar.Load() != nil) {
+		return s.client(c.Jar, req, rt).Do(hr) // cookies to send
+	}
+	resp, err := rt.RoundTrip(hr)
+	if err != nil {
+		var tlsErr tls.RecordHeaderError
+		if errors.As(err, &tlsErr) && string(tlsErr.RecordHeader[:]) == "HTTP/" {
+			err = http.ErrSchemeMismatch // as http.Client says it
+		}
+		return nil, err
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return s.client(c.Jar, req, &replayFirst{first: resp, rt: rt}).Do(hr)
+	}
+	if jar != nil {
+		if rc := resp.Cookies(); len(rc) > 0 {
+			u := hr.URL
+			if hr.Host != "" && hr.Host != u.Host { // the URL http.Client keys cookies by
+				cu := *u
+				cu.Host = hr.Host
+				u = &cu
+			}
+			jar.SetCookies(u, rc)
+		}
+	}
+	return resp, nil
+}
+
+// client is the http.Client of a request that needs one: net/http's
+// redirect rules, with Twilio's hop limit and signature (resign).
+func (s *Sender) client(jar http.CookieJar, req *Request, rt http.RoundTripper) *http.Client {
+	return &http.Client{
+		Transport:     rt,
+		Jar:           jar,
+		CheckRedirect: func(next *http.Request, via []*http.Request) error { return s.resign(next, via, req) },
+	}
+}
+
+// replayFirst answers the first request it is given with a response
+// already received for it (the request went out once, through the
+// transport); later requests, the redirect hops, go to rt.
+type replayFirst struct {
+	first *http.Response
+	rt    http.RoundTripper
+}
+
+func (r *replayFirst) RoundTrip(hr *http.Request) (*http.Response, error) {
+	if resp := r.first; resp != nil {
+		r.first = nil
+		if hr.Body != nil {
+			hr.Body.Close() // already sent; a 307 or 308 re-sends it through GetBody
+		}
+		return resp, nil
+	}
+	return r.rt.RoundTrip(hr)
 }
 
 // newHTTPRequest is req as net/http sends it to target. A POST's body has
@@ -260,7 +333,12 @@ func (g *gunzip) Read(p []byte) (int, error) {
 
 // bodyBufs hold responses while they are read: only the string kept in
 // Response is allocated per request.
-var bodyBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var bodyBufs = sync.Pool{New: func() any { return new(bodyBuf) }}
+
+type bodyBuf struct {
+	buf   bytes.Buffer
+	limit io.LimitedReader // MaxBody+1: one byte more tells a body too large
+}
 
 type redirectError struct{ n int }
 

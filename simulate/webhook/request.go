@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callsim/callsim/internal/redact"
@@ -55,6 +56,9 @@ type Sender struct {
 	public  *url.URL  // --signing-url: what Twilio would see
 	local   *url.URL  // --url: where the app listens
 	macs    sync.Pool // hash.Hash keyed with AuthToken, reused across requests
+	// targets holds Build's work on each target (Target → *prepared).
+	targets   sync.Map
+	nprepared atomic.Int32
 }
 
 // NewSender prepares request building for a call to localURL; signingURL,
@@ -128,6 +132,71 @@ func ParseHTTPURL(raw string) (*url.URL, error) {
 // Build makes the request Twilio would send to target with these fields. The
 // URL's fragment holds connection overrides: read, never sent or signed.
 func (s *Sender) Build(kind string, target Target, params contract.Params, r *rand.Rand) (*Request, error) {
+	pt, err := s.prepare(target)
+	if err != nil {
+		return nil, err
+	}
+	req := &Request{Kind: kind, Method: pt.method, Params: params, Overrides: pt.ov, user: pt.user, URL: pt.url, SendURL: pt.sendURL}
+	signURL := pt.signURL
+	if pt.method == http.MethodGet {
+		u := *pt.u
+		contract.AppendQuery(&u, params)
+		req.URL = u.String()
+		signURL = req.URL
+		if signature.NeedsSigningForm(&u) {
+			signURL = signature.SigningForm(&u)
+		}
+		req.SendURL = s.sendURL(req.URL)
+		if req.SendURL == req.URL {
+			req.SendURL = ""
+		}
+	}
+	req.Headers = append(make(contract.Params, 0, 10),
+		contract.Param{Key: "User-Agent", Value: "TwilioProxy/1.1"},
+		contract.Param{Key: "Accept", Value: "*/*"},
+		contract.Param{Key: "I-Twilio-Idempotency-Token", Value: idempotencyToken(r)},
+		contract.Param{Key: "X-Home-Region", Value: "us1"},
+	)
+	if req.SendURL != "" {
+		req.Headers = append(req.Headers, s.tunnelHeaders(pt.u)...)
+	}
+	var signParams contract.Params
+	if pt.method == http.MethodPost {
+		req.Body = params.Encode()
+		req.Headers = req.Headers.Add("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+		signParams = params
+	}
+	if s.AuthToken != "" {
+		req.Signature = s.signature(signURL, signParams)
+		req.Headers = req.Headers.Add(signature.Header, req.Signature)
+	}
+	return req, nil
+}
+
+// prepared is what Build makes of a target before the fields: the same for
+// every request to it, so a Sender keeps it (a load run's calls request
+// the same few URLs thousands of times).
+type prepared struct {
+	timeout time.Duration // the Sender's Timeout the overrides were capped with
+	method  string
+	u       *url.URL // without fragment and credentials, for a GET's query
+	url     string
+	signURL string
+	sendURL string // "" when it is url
+	ov      contract.Overrides
+	user    *url.Userinfo
+}
+
+// maxPrepared bounds the targets a Sender keeps: an app whose every
+// answer names another URL gets no help, and no growth.
+const maxPrepared = 256
+
+func (s *Sender) prepare(target Target) (*prepared, error) {
+	if v, ok := s.targets.Load(target); ok {
+		if pt := v.(*prepared); pt.timeout == s.Timeout {
+			return pt, nil
+		}
+	}
 	u, err := ParseHTTPURL(target.URL)
 	if err != nil {
 		return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: contract.ErrorWords(contract.ErrInvalidURL) + ": " + err.Error()}
@@ -143,46 +212,25 @@ func (s *Sender) Build(kind string, target Target, params contract.Params, r *ra
 	if err != nil {
 		return nil, &contract.TwilioError{Code: contract.ErrInvalidURL, Message: err.Error()}
 	}
-	ov = ov.Capped(s.Timeout)
 	u.Fragment, u.RawFragment = "", ""
-
-	req := &Request{Kind: kind, Method: method, Params: params, Overrides: ov, user: u.User}
-	if req.user == nil && s.local != nil && s.local.User != nil && strings.EqualFold(u.Host, s.public.Host) {
-		req.user = s.local.User // given with --url, delivered through --signing-url's host
+	pt := &prepared{timeout: s.Timeout, method: method, ov: ov.Capped(s.Timeout), user: u.User}
+	if pt.user == nil && s.local != nil && s.local.User != nil && strings.EqualFold(u.Host, s.public.Host) {
+		pt.user = s.local.User // given with --url, delivered through --signing-url's host
 	}
 	u.User = nil
-	if method == http.MethodGet {
-		contract.AppendQuery(u, params)
-	}
-	req.URL = u.String()
-	signURL := req.URL
+	pt.u = u
+	pt.url = u.String()
+	pt.signURL = pt.url
 	if signature.NeedsSigningForm(u) {
-		signURL = signature.SigningForm(u)
+		pt.signURL = signature.SigningForm(u)
 	}
-	req.SendURL = s.sendURL(req.URL)
-	if req.SendURL == req.URL {
-		req.SendURL = ""
+	if pt.sendURL = s.sendURL(pt.url); pt.sendURL == pt.url {
+		pt.sendURL = ""
 	}
-	req.Headers = contract.Params{
-		{Key: "User-Agent", Value: "TwilioProxy/1.1"},
-		{Key: "Accept", Value: "*/*"},
-		{Key: "I-Twilio-Idempotency-Token", Value: idempotencyToken(r)},
-		{Key: "X-Home-Region", Value: "us1"},
+	if s.nprepared.Add(1) <= maxPrepared {
+		s.targets.Store(target, pt)
 	}
-	if req.SendURL != "" {
-		req.Headers = append(req.Headers, s.tunnelHeaders(u)...)
-	}
-	var signParams contract.Params
-	if method == http.MethodPost {
-		req.Body = params.Encode()
-		req.Headers = req.Headers.Add("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
-		signParams = params
-	}
-	if s.AuthToken != "" {
-		req.Signature = s.signature(signURL, signParams)
-		req.Headers = req.Headers.Add(signature.Header, req.Signature)
-	}
-	return req, nil
+	return pt, nil
 }
 
 // TunnelClientIP is the X-Forwarded-For of a request delivered through

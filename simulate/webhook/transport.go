@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -99,11 +100,23 @@ type staleGuard struct {
 	stale atomic.Bool
 }
 
-// withStaleGuard is ctx tracing its requests' connections through g.
-func withStaleGuard(ctx context.Context, g *staleGuard) context.Context {
+// staleGuards are reused once net/http is done with them (a request that
+// got its answer): a guard and its two hooks would otherwise be three
+// allocations per request. A guard of a failed request is left to the
+// garbage collector, since net/http may still be reading for it.
+var staleGuards = sync.Pool{New: func() any {
+	g := new(staleGuard)
 	g.trace.GotConn = g.gotConn
 	g.trace.GotFirstResponseByte = g.gotFirstResponseByte
-	return httptrace.WithClientTrace(ctx, &g.trace)
+	return g
+}}
+
+func newStaleGuard() *staleGuard { return staleGuards.Get().(*staleGuard) }
+
+func (g *staleGuard) release() {
+	g.conn, g.reads = nil, 0
+	g.stale.Store(false)
+	staleGuards.Put(g)
 }
 
 // gotConn runs before the request is written, on the caller's goroutine.
