@@ -183,10 +183,34 @@ func (c *Call) inboundIdentity(source string) (string, bool) {
 	if source == "stir_verstat" {
 		return "TN-Validation-Passed-A", strings.HasPrefix(c.Caller.E164, "+1")
 	}
+	return c.callToken(), true
+}
+
+// callTokenJWTHeader is base64url(`{"alg":"ES256","typ":"JWT"}`), the same
+// for every call.
+const callTokenJWTHeader = "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9"
+
+// callToken builds the CallToken in one buffer: `callsim load` sends it on
+// every inbound 2010-04-01 request, where it was the largest per-call cost.
+func (c *Call) callToken() string {
+	const (
+		prefix  = `{"parentCallInfoToken":"`
+		suffix  = `","identityHeaderTokens":[]}`
+		claims1 = `{"callSid":"`
+		claims2 = `","accountSid":"`
+		claims3 = `"}`
+	)
 	enc := base64.RawURLEncoding
+	var claims [128]byte
+	payload := append(append(append(append(append(claims[:0], claims1...), c.CallSid...), claims2...), c.AccountSid...), claims3...)
 	sum := sha256.Sum256([]byte(c.CallSid))
-	jwt := enc.EncodeToString([]byte(`{"alg":"ES256","typ":"JWT"}`)) + "." +
-		enc.EncodeToString([]byte(`{"callSid":"`+c.CallSid+`","accountSid":"`+c.AccountSid+`"}`)) + "." +
-		enc.EncodeToString(sum[:])
-	return `{"parentCallInfoToken":"` + jwt + `","identityHeaderTokens":[]}`, true
+	buf := make([]byte, 0, len(prefix)+len(callTokenJWTHeader)+1+enc.EncodedLen(len(payload))+1+enc.EncodedLen(len(sum))+len(suffix))
+	buf = append(buf, prefix...)
+	buf = append(buf, callTokenJWTHeader...)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, payload)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, sum[:])
+	buf = append(buf, suffix...)
+	return string(buf)
 }
