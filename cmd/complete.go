@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"github.com/callsim/callsim/internal/suggest"
 	"slices"
 	"strings"
 
@@ -70,7 +71,7 @@ func suggestFlag(c *cobra.Command, err error) error {
 		if f.Hidden {
 			return
 		}
-		if d := distance(typed, f.Name); d <= 2 || (len(typed) >= 3 && strings.HasPrefix(f.Name, typed)) {
+		if d := suggest.Distance(typed, f.Name); d <= 2 || (len(typed) >= 3 && strings.HasPrefix(f.Name, typed)) {
 			near = append(near, "--"+f.Name)
 		}
 	})
@@ -78,27 +79,6 @@ func suggestFlag(c *cobra.Command, err error) error {
 		return err
 	}
 	return errors.New(msg + "; did you mean " + orList(near) + "?")
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // completeEnums registers the values of every cmdutil.Enum flag in the tree

@@ -55,7 +55,7 @@ func Main() int {
 func Execute(f *cmdutil.Factory, args []string) int {
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
-	return reportError(f.IOStreams.ErrOut, suggest(root, root.Execute()))
+	return reportError(f.IOStreams.ErrOut, withSuggestions(root, root.Execute()))
 }
 
 // unknownCommand is cobra's wording for a command (or, under a command that
@@ -63,10 +63,10 @@ func Execute(f *cmdutil.Factory, args []string) int {
 // follow on further lines, which the one-line report would cut.
 var unknownCommand = regexp.MustCompile(`^unknown command "([^"]*)" for "([^"]*)"`)
 
-// suggest rewrites cobra's unknown-command error into one line that names
+// withSuggestions rewrites cobra's unknown-command error into one line that names
 // the nearest commands: unknown command "inbund" for "callsim"; did you mean
 // inbound? (see 'callsim --help').
-func suggest(root *cobra.Command, err error) error {
+func withSuggestions(root *cobra.Command, err error) error {
 	if err == nil {
 		return nil
 	}

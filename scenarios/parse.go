@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/callsim/callsim/internal/suggest"
 	"hash/fnv"
 	"io"
 	"io/fs"
@@ -443,7 +444,7 @@ func suggestion(name string, known []string) string {
 		if strings.EqualFold(k, name) || strings.EqualFold(strings.ReplaceAll(k, "_", ""), strings.ReplaceAll(strings.ReplaceAll(name, "-", ""), "_", "")) {
 			return fmt.Sprintf(" (did you mean %q?)", k)
 		}
-		if d := editDistance(strings.ToLower(name), k); d < bestD {
+		if d := suggest.Distance(strings.ToLower(name), k); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -451,26 +452,6 @@ func suggestion(name string, known []string) string {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
 	return " (known: " + strings.Join(known, ", ") + ")"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // ---- scalar values ----
@@ -1304,7 +1285,7 @@ func attrSuggestion(spec *twiml.ElementSpec, name string, dial bool) string {
 	}
 	best, bestD := "", 3
 	for _, a := range names {
-		if d := editDistance(name, a); d < bestD {
+		if d := suggest.Distance(name, a); d < bestD {
 			best, bestD = a, d
 		}
 	}

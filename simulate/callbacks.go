@@ -96,8 +96,9 @@ func (r *run) asyncAMD(ctx context.Context) {
 	r.callback(ctx, "amd-callback", webhook.Target{URL: r.signer.PublicURL(r.opt.AsyncAMDStatusCallback), Method: r.opt.AsyncAMDStatusCallbackMethod}, params)
 }
 
-// callback sends a request whose answer Twilio ignores (status and
-// detection callbacks). Its failure does not fail the call: Twilio logs a
+// callback sends a request whose answer Twilio ignores (status, detection,
+// recording, transcription and partial-result callbacks, a dialled leg's
+// status). Its failure does not fail the call: Twilio logs a
 // warning (15003 for a 4xx or 5xx answer) and the call goes on.
 func (r *run) callback(ctx context.Context, kind string, target webhook.Target, params contract.Params) *Step {
 	step, req := r.begin(kind, target, params)

@@ -68,7 +68,7 @@ func (r *run) legEvent(ctx context.Context, l *childLeg, event, status string, s
 	params := contract.ChildLegParams(r.call.Profile, l.leg, status).
 		Merge(contract.StatusCallbackFields(r.call.Profile, event, status, seconds, l.outcome == "completed", l.seq, r.at()))
 	l.seq++
-	r.notification(ctx, "dial-leg-status", r.attrTarget(l.node, "statusCallback", "statusCallbackMethod"), params)
+	r.callback(ctx, "dial-leg-status", r.attrTarget(l.node, "statusCallback", "statusCallbackMethod"), params)
 }
 
 // legStart reports the leg dialling and ringing.

@@ -112,6 +112,6 @@ func (r *run) partialResults(ctx context.Context, v *twiml.Node, speech string) 
 		upto := len(words) * i / n
 		stability := float64(int(float64(i)/float64(n)*90)) / 100
 		fields := contract.PartialResultFields(strings.Join(words[:upto], " "), stability, i-1)
-		r.notification(ctx, "partial-result", r.attrTarget(v, "partialResultCallback", "partialResultCallbackMethod"), r.call.Params("in-progress", false).Merge(fields))
+		r.callback(ctx, "partial-result", r.attrTarget(v, "partialResultCallback", "partialResultCallbackMethod"), r.call.Params("in-progress", false).Merge(fields))
 	}
 }

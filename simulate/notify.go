@@ -1,7 +1,6 @@
 package simulate
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -10,26 +9,6 @@ import (
 	"github.com/callsim/callsim/simulate/twiml"
 	"github.com/callsim/callsim/simulate/webhook"
 )
-
-// notification sends a request TwiML asked for whose answer Twilio ignores
-// (recording and transcription callbacks, partial speech results, the
-// dialled leg's status callbacks). Twilio logs a failed one for the
-// account and the call goes on, so a failure is a warning here, not a
-// failed call.
-func (r *run) notification(ctx context.Context, kind string, target webhook.Target, params contract.Params) *Step {
-	step, req := r.begin(kind, target, params)
-	if req == nil {
-		return step
-	}
-	resp, terr := r.signer.Send(ctx, r.client, req)
-	step.Response = resp
-	if terr != nil {
-		step.Error = terr
-		r.event(step, Event{Kind: EventWarning, Code: terr.Code, Text: fmt.Sprintf("the %s request failed (%s); Twilio logs it and the call goes on", kind, terr.Message)})
-	}
-	r.notify(step)
-	return step
-}
 
 // attrTarget is the URL and method a verb names in two attributes,
 // resolved against the current document.

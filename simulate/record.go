@@ -133,7 +133,7 @@ func (r *run) recordingStatus(ctx context.Context, v *twiml.Node, rec contract.R
 	if rec.Status == "absent" && rec.Sid == "" {
 		rec.Sid = contract.NewSID("RE", r.rnd)
 	}
-	r.notification(ctx, "recording-status", r.attrTarget(v, "recordingStatusCallback", "recordingStatusCallbackMethod"), contract.RecordingStatusFields(rec))
+	r.callback(ctx, "recording-status", r.attrTarget(v, "recordingStatusCallback", "recordingStatusCallbackMethod"), contract.RecordingStatusFields(rec))
 }
 
 // transcription sends the transcribeCallback, with the text the caller's
@@ -147,5 +147,5 @@ func (r *run) transcription(ctx context.Context, step *Step, v *twiml.Node, rec 
 		r.event(step, Event{Kind: EventWarning, Verb: "Record", Line: v.Line, Text: "no transcription text given (--transcription or the scenario's transcription): sent as TranscriptionStatus=failed"})
 	}
 	fields := contract.TranscriptionFields(r.call.AccountSid, contract.NewSID("TR", r.rnd), rec.Sid, text)
-	r.notification(ctx, "transcription", r.attrTarget(v, "transcribeCallback", "transcribeCallbackMethod"), r.call.Params("completed", false).Merge(fields))
+	r.callback(ctx, "transcription", r.attrTarget(v, "transcribeCallback", "transcribeCallbackMethod"), r.call.Params("completed", false).Merge(fields))
 }
