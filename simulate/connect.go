@@ -511,7 +511,7 @@ func (r *run) streamStatus(ctx context.Context, step *Step, sess *Session) {
 		for _, f := range ev.Fields {
 			params = params.Add(f.Name, f.Value)
 		}
-		r.request(ctx, "stream-status", webhook.Target{URL: ev.URL, Method: ev.Method}, params)
+		r.callback(ctx, "stream-status", webhook.Target{URL: ev.URL, Method: ev.Method}, params)
 	}
 	sess.sent = len(evs)
 }

@@ -311,10 +311,11 @@ func paint(c *color.Color) func(string) string {
 }
 
 // callback reports request kinds whose answer Twilio ignores (status,
-// recording, transcription, partial-result and dialled-leg callbacks).
+// detection, recording, transcription, partial-result, dialled-leg and
+// stream status callbacks).
 func callback(kind string) bool {
 	switch kind {
-	case "status-callback", "recording-status", "transcription", "partial-result", "dial-leg-status":
+	case "status-callback", "amd-callback", "recording-status", "transcription", "partial-result", "dial-leg-status", "stream-status":
 		return true
 	}
 	return false
