@@ -243,7 +243,7 @@ func TestConnectStreams(t *testing.T) {
 	app := newApp(t, map[string]http.HandlerFunc{
 		"/voice":         twimlRoute(resp(`<Start><Stream name="rec" url="/fork" statusCallback="/stream-status"/></Start><Say>hello</Say><Stop><Stream name="rec"/></Stop><Connect action="/after"><Stream url="/echo"/></Connect>`)),
 		"/fork":          forkApp(t, &forked),
-		"/echo":          echoStream(t, 25, 0),
+		"/echo":          echoStream(t, 50, 0), // marks after the whole second the caller sends, so the close cannot cut it short,
 		"/after":         twimlRoute(resp(`<Hangup/>`)),
 		"/stream-status": twimlRoute(""),
 	})
