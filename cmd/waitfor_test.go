@@ -48,7 +48,7 @@ func TestRunWaitsForLateApp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	want := `^callsim: waiting up to 20s for http://` + regexp.QuoteMeta(addr) + `/voice to answer \(11205 HTTP connection failure: connection refused\)\n$`
+	want := `^callsim: waiting up to 20s for http://` + regexp.QuoteMeta(addr) + `/voice to answer \(11202 HTTP connection failure: connection refused\)\n$`
 	if !regexp.MustCompile(want).MatchString(errOut) {
 		t.Errorf("stderr %q, want one line matching %s", errOut, want)
 	}

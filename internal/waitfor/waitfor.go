@@ -1,6 +1,6 @@
 // Package waitfor waits until a voice app answers HTTP, so that a CI job
 // can start the app and callsim together and have callsim's first call
-// wait for the app rather than fail with 11205.
+// wait for the app rather than fail with 11202.
 //
 // An app is up when a HEAD request to its URL gets an HTTP answer, whatever
 // the status (a webhook answers HEAD with 404, 405 or 403 as readily as with
@@ -25,21 +25,9 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-)
 
-// Twilio's error codes for an app that does not answer, with the words of
-// its error dictionary (as the simulate package reports them for calls).
-const (
-	errRetrieval  = 11200
-	errConnection = 11205
-	errBadHost    = 11210
+	"github.com/callsim/callsim/simulate/contract"
 )
-
-var errorWords = map[int]string{
-	errRetrieval:  "HTTP retrieval failure",
-	errConnection: "HTTP connection failure",
-	errBadHost:    "HTTP bad host name",
-}
 
 // Backoff between probes of one URL: the first retry comes soon (a
 // loopback app usually starts in well under a second), later ones no
@@ -198,34 +186,34 @@ func describe(err error, u *url.URL, ph *phases) error {
 		verify  *tls.CertificateVerificationError
 	)
 	twilio := func(code int, format string, args ...any) error {
-		return fmt.Errorf("%d %s: %s", code, errorWords[code], fmt.Sprintf(format, args...))
+		return fmt.Errorf("%d %s: %s", code, contract.ErrorWords(code), fmt.Sprintf(format, args...))
 	}
 	switch {
 	case errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid), errors.As(err, &verify):
 		return nil
 	case errors.As(err, &dnsErr):
-		return twilio(errBadHost, "cannot resolve %s", dnsErr.Name)
+		return twilio(contract.ErrBadHost, "cannot resolve %s", dnsErr.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return twilio(errConnection, "connection refused")
+		return twilio(contract.ErrConnectionRefused, "connection refused")
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		if opErr.Timeout() {
-			return twilio(errConnection, "connect timed out")
+			return twilio(contract.ErrConnection, "connect timed out")
 		}
-		return twilio(errConnection, "%v", opErr.Err)
+		return twilio(contract.ErrConnection, "%v", opErr.Err)
 	case errors.Is(err, context.DeadlineExceeded):
 		switch {
 		case ph.resolving.Load() && !ph.resolved.Load():
-			return twilio(errBadHost, "cannot resolve %s: timed out", u.Hostname())
+			return twilio(contract.ErrBadHost, "cannot resolve %s: timed out", u.Hostname())
 		case !ph.connected.Load():
-			return twilio(errConnection, "connect timed out")
+			return twilio(contract.ErrConnection, "connect timed out")
 		}
-		return twilio(errRetrieval, "no answer to a HEAD request")
+		return twilio(contract.ErrHTTPRetrieval, "no answer to a HEAD request")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
-		return twilio(errRetrieval, "the server closed the connection without an answer")
+		return twilio(contract.ErrHTTPRetrieval, "the server closed the connection without an answer")
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return twilio(errRetrieval, "%v", err)
+	return twilio(contract.ErrHTTPRetrieval, "%v", err)
 }

@@ -88,7 +88,7 @@ func TestWaitAppStartsLate(t *testing.T) {
 	if took := time.Since(begin); took < late {
 		t.Errorf("Wait returned after %s, before the app started (%s)", took, late)
 	}
-	want := []string{"http://" + addr + "/voice: 11205 HTTP connection failure: connection refused"}
+	want := []string{"http://" + addr + "/voice: 11202 HTTP connection failure: connection refused"}
 	if diff := cmp.Diff(want, rec.got()); diff != "" {
 		t.Errorf("Waiting calls (-want +got):\n%s", diff)
 	}
@@ -108,7 +108,7 @@ func TestWaitAppNeverStarts(t *testing.T) {
 	if !errors.As(err, &we) {
 		t.Fatalf("Wait = %v, want an *Error", err)
 	}
-	want := "http://user:xxxxx@" + addr + "/voice did not answer within 400ms: 11205 HTTP connection failure: connection refused"
+	want := "http://user:xxxxx@" + addr + "/voice did not answer within 400ms: 11202 HTTP connection failure: connection refused"
 	if got := err.Error(); got != want {
 		t.Errorf("error:\n got %s\nwant %s", got, want)
 	}
