@@ -244,14 +244,12 @@ func scenarioFlows(f *cmdutil.Factory, c *cobra.Command, flags *callFlags, paths
 			return nil, nil, usageErr("--%s cannot be used with --scenario: the scenario file describes the call", name)
 		}
 	}
-	// Only --url and --auth-token themselves replace the scenarios' own: a
-	// CALLSIM_URL meant for inbound must not redirect every scenario.
-	loader := &scenarios.Parser{Env: f.Env}
+	// Only --url itself replaces the scenarios' own: a CALLSIM_URL meant for
+	// inbound must not redirect every scenario. The token, from the flag or
+	// TWILIO_AUTH_TOKEN/CALLSIM_AUTH_TOKEN, replaces theirs as in `callsim run`.
+	loader := &scenarios.Parser{Env: f.Env, AuthToken: flags.authToken}
 	if c.Flags().Changed("url") {
 		loader.URL = flags.url
-	}
-	if c.Flags().Changed("auth-token") {
-		loader.AuthToken = flags.authToken
 	}
 	if loader.URL != "" {
 		if _, err := url.Parse(loader.URL); err != nil {
