@@ -112,13 +112,13 @@ prints one JSON event a line instead. Ctrl-C ends the running calls and stops.`,
 			if !contract.ValidSID("AC", accountSid) {
 				return cmdutil.InvalidValue(s.Origin("account-sid"), accountSid, "want AC followed by 32 hex digits")
 			}
-			if !alnumOnly(authToken) {
+			if !restapi.ValidSecret(authToken) {
 				return cmdutil.InvalidValue(s.Origin("auth-token"), "(hidden)", "want letters and digits only (twilio-go refuses other characters)")
 			}
 			api := restapi.Config{AccountSid: accountSid, AuthToken: authToken, MaxCalls: maxCalls}
 			for _, kv := range apiKeys {
 				sid, secret, ok := strings.Cut(kv, ":")
-				if !ok || !contract.ValidSID("SK", sid) || !alnumOnly(secret) {
+				if !ok || !contract.ValidSID("SK", sid) || !restapi.ValidSecret(secret) {
 					return cmdutil.InvalidValue("--api-key", sid, "want SK followed by 32 hex digits, a colon and a secret of letters and digits")
 				}
 				if api.APIKeys == nil {
@@ -128,7 +128,7 @@ prints one JSON event a line instead. Ctrl-C ends the running calls and stops.`,
 			}
 			if testCreds != "" {
 				sid, tok, ok := strings.Cut(testCreds, ":")
-				if !ok || !contract.ValidSID("AC", sid) || !alnumOnly(tok) || sid == accountSid {
+				if !ok || !contract.ValidSID("AC", sid) || !restapi.ValidSecret(tok) || sid == accountSid {
 					return cmdutil.InvalidValue("--test-credentials", sid, "want AC followed by 32 hex digits (not the --account-sid), a colon and a token of letters and digits")
 				}
 				api.TestAccountSid, api.TestAuthToken = sid, tok
@@ -209,18 +209,6 @@ func checkLoopback(addr string) error {
 		return fmt.Errorf("callsim serve listens on loopback only (127.0.0.1, ::1, localhost): it holds your auth token")
 	}
 	return nil
-}
-
-func alnumOnly(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
 }
 
 func randomHex(n int) string {

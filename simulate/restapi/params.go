@@ -2,6 +2,7 @@ package restapi
 
 import (
 	"fmt"
+	"github.com/callsim/callsim/simulate/contract"
 	"net/url"
 	"slices"
 	"strconv"
@@ -53,7 +54,7 @@ func parseDestinationUncached(s string) (destination, error) {
 	case strings.HasPrefix(lower, "client:") && len(s) > len("client:"),
 		strings.HasPrefix(lower, "sip:") && len(s) > len("sip:"):
 		return destination{value: s, formatted: s}, nil
-	case validSID("DE", s):
+	case contract.ValidSID("DE", s):
 		return destination{value: s, formatted: s}, nil
 	}
 	if strings.ContainsFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) {
@@ -69,18 +70,6 @@ func parseDestinationUncached(s string) (destination, error) {
 		d.formatted = phonenumbers.Format(num, phonenumbers.NATIONAL)
 	}
 	return d, nil
-}
-
-func validSID(prefix, s string) bool {
-	if len(s) != len(prefix)+32 || !strings.HasPrefix(s, prefix) {
-		return false
-	}
-	for _, c := range s[len(prefix):] {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
 }
 
 // Twilio's test-credential numbers (reference §2). The To numbers and the
@@ -290,7 +279,7 @@ func (s *Server) parseCreate(f form, test bool) (CallRequest, destination, desti
 	}
 	if req.ApplicationSid != "" {
 		app, ok := s.cfg.Applications[req.ApplicationSid]
-		if !validSID("AP", req.ApplicationSid) || !ok {
+		if !contract.ValidSID("AP", req.ApplicationSid) || !ok {
 			return fail(badRequest(codeInvalidAppSid, fmt.Sprintf("ApplicationSid %s is not an application of this account.", req.ApplicationSid)))
 		}
 		if app.VoiceUrl == "" {
@@ -370,7 +359,7 @@ func (s *Server) parseCreate(f form, test bool) (CallRequest, destination, desti
 	req.SipAuthUsername = f.get("SipAuthUsername")
 	req.SipAuthPassword = f.get("SipAuthPassword")
 	req.Byoc = f.get("Byoc")
-	if req.Byoc != "" && !validSID("BY", req.Byoc) {
+	if req.Byoc != "" && !contract.ValidSID("BY", req.Byoc) {
 		return fail(paramErr("Byoc", req.Byoc, "must be a BY… trunk SID"))
 	}
 	req.CallReason = f.get("CallReason")

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"github.com/callsim/callsim/simulate/contract"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -74,19 +75,19 @@ type Server struct {
 
 // New checks cfg and returns a Server; errors name the Config field.
 func New(cfg Config) (*Server, error) {
-	if !validSID("AC", cfg.AccountSid) {
+	if !contract.ValidSID("AC", cfg.AccountSid) {
 		return nil, fmt.Errorf("restapi config: AccountSid %q: want AC and 32 hex digits", cfg.AccountSid)
 	}
-	if !alnum(cfg.AuthToken) {
+	if !ValidSecret(cfg.AuthToken) {
 		return nil, errors.New("restapi config: AuthToken: want letters and digits only (twilio-go refuses others)")
 	}
 	for sid, secret := range cfg.APIKeys {
-		if !validSID("SK", sid) || !alnum(secret) {
+		if !contract.ValidSID("SK", sid) || !ValidSecret(secret) {
 			return nil, fmt.Errorf("restapi config: APIKeys %q: want SK and 32 hex digits with a secret of letters and digits", sid)
 		}
 	}
 	if cfg.TestAccountSid != "" || cfg.TestAuthToken != "" {
-		if !validSID("AC", cfg.TestAccountSid) || !alnum(cfg.TestAuthToken) || cfg.TestAccountSid == cfg.AccountSid {
+		if !contract.ValidSID("AC", cfg.TestAccountSid) || !ValidSecret(cfg.TestAuthToken) || cfg.TestAccountSid == cfg.AccountSid {
 			return nil, errors.New("restapi config: TestAccountSid/TestAuthToken: want an AC SID other than AccountSid and a token of letters and digits")
 		}
 	}
@@ -96,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	for sid, app := range cfg.Applications {
-		if !validSID("AP", sid) {
+		if !contract.ValidSID("AP", sid) {
 			return nil, fmt.Errorf("restapi config: Applications %q: want AP and 32 hex digits", sid)
 		}
 		if app.VoiceUrl != "" {
@@ -172,7 +173,9 @@ func (s *Server) Wait(ctx context.Context, sid string) (Call, error) {
 	}
 }
 
-func alnum(s string) bool {
+// ValidSecret reports whether s can be an auth token or API key secret:
+// letters and digits only, which is what the official SDKs accept.
+func ValidSecret(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -269,7 +272,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var sid string
 	switch {
 	case rest == "Calls.json":
-	case strings.HasPrefix(rest, "Calls/") && strings.HasSuffix(rest, ".json") && validSID("CA", rest[len("Calls/"):len(rest)-len(".json")]):
+	case strings.HasPrefix(rest, "Calls/") && strings.HasSuffix(rest, ".json") && contract.ValidSID("CA", rest[len("Calls/"):len(rest)-len(".json")]):
 		sid = rest[len("Calls/") : len(rest)-len(".json")]
 	default:
 		writeErr(w, notFound)
