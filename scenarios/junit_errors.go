@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -36,14 +35,5 @@ func WriteJUnitErrors(w io.Writer, errs ErrorList) error {
 		root.Tests++
 		root.Errors++
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(root); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeJUnit(w, root)
 }

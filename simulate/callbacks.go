@@ -29,12 +29,10 @@ func (r *run) endOfCall(ctx context.Context, initial webhook.Target) {
 // request makes a request whose answer is not TwiML to run (end of call,
 // status callbacks): only its HTTP outcome counts.
 func (r *run) request(ctx context.Context, kind string, target webhook.Target, params contract.Params) *Step {
-	step, req := r.begin(kind, target, params)
-	if req == nil {
+	step, terr, sent := r.send(ctx, kind, target, params)
+	if !sent {
 		return step
 	}
-	resp, terr := r.signer.Send(ctx, r.client, req)
-	step.Response = resp
 	if terr != nil {
 		r.fail(step, terr)
 	}
@@ -101,15 +99,13 @@ func (r *run) asyncAMD(ctx context.Context) {
 // status). Its failure does not fail the call: Twilio logs a
 // warning (15003 for a 4xx or 5xx answer) and the call goes on.
 func (r *run) callback(ctx context.Context, kind string, target webhook.Target, params contract.Params) *Step {
-	step, req := r.begin(kind, target, params)
-	if req == nil {
+	step, terr, sent := r.send(ctx, kind, target, params)
+	if !sent {
 		return step
 	}
-	resp, terr := r.signer.Send(ctx, r.client, req)
-	step.Response = resp
 	if terr != nil {
 		code, text := terr.Code, terr.Message
-		if resp != nil && resp.Status >= 400 {
+		if resp := step.Response; resp != nil && resp.Status >= 400 {
 			code = contract.ErrCallbackResponse
 			text = fmt.Sprintf("%s: got HTTP %d from the %s; the call is unaffected", contract.ErrorWords(code), resp.Status, kind)
 		} else {
@@ -119,6 +115,17 @@ func (r *run) callback(ctx context.Context, kind string, target webhook.Target, 
 	}
 	r.notify(step)
 	return step
+}
+
+// send builds and sends a request whose answer is not TwiML to run; sent is
+// false when it could not be built (begin has recorded why on the step).
+func (r *run) send(ctx context.Context, kind string, target webhook.Target, params contract.Params) (step *Step, terr *contract.TwilioError, sent bool) {
+	step, req := r.begin(kind, target, params)
+	if req == nil {
+		return step, nil, false
+	}
+	step.Response, terr = r.signer.Send(ctx, r.client, req)
+	return step, terr, true
 }
 
 // callSeconds is a duration as Twilio reports it: whole seconds, rounded up.

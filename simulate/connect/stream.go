@@ -173,6 +173,18 @@ func (s *Stream) closeGone() { s.once.Do(func() { close(s.gone) }) }
 // SID is the stream's MZ SID.
 func (s *Stream) SID() string { return s.sid }
 
+// failOpen records why the stream could not start: a stream-error event
+// for the status callback, and the stream stopped as if hung up.
+func (s *Stream) failOpen(e *Error) error {
+	s.mu.Lock()
+	s.res.Err = e
+	s.statusEvent("stream-error", e.Message)
+	s.stopped = true
+	s.mu.Unlock()
+	s.closeGone()
+	return e
+}
+
 // Open connects and sends `connected` and `start`. On failure it returns an
 // *Error (319xx) and the result holds the stream-error callback.
 func (s *Stream) Open(ctx context.Context) error {
@@ -186,13 +198,7 @@ func (s *Stream) Open(ctx context.Context) error {
 		if !errors.As(err, &e) {
 			e = &Error{Code: CodeStreamTimeout, Message: err.Error()}
 		}
-		s.mu.Lock()
-		s.res.Err = e
-		s.statusEvent("stream-error", e.Message)
-		s.stopped = true
-		s.mu.Unlock()
-		s.closeGone()
-		return e
+		return s.failOpen(e)
 	}
 	s.mu.Lock()
 	s.conn = conn
@@ -211,13 +217,7 @@ func (s *Stream) Open(ctx context.Context) error {
 	if err != nil {
 		conn.CloseNow()
 		e := &Error{Code: CodeStreamCloseError, Message: fmt.Sprintf("stream %s: sending start: %v", s.cfg.URL, err)}
-		s.mu.Lock()
-		s.res.Err = e
-		s.statusEvent("stream-error", e.Message)
-		s.stopped = true
-		s.mu.Unlock()
-		s.closeGone()
-		return e
+		return s.failOpen(e)
 	}
 	// The caller's context ending stops the stream as a hang-up would.
 	unwatch := context.AfterFunc(ctx, func() {
