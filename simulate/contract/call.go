@@ -64,6 +64,10 @@ type Call struct {
 	Overrides  Params
 	NoGeo      bool
 	Seed       uint64
+
+	// token is the CallToken, made once by NewCall: every request of an
+	// inbound call carries it.
+	token string
 }
 
 // Seed streams: each generated value has its own, so values stay stable when
@@ -134,6 +138,9 @@ func NewCall(spec CallSpec) (*Call, error) {
 		if kv.Key == "" {
 			return nil, NewInputError("param", kv.Key+"="+kv.Value, "empty field name")
 		}
+	}
+	if _, sends := c.Profile.Field("CallToken"); sends && c.Direction == Inbound {
+		c.token = c.callToken()
 	}
 	return c, nil
 }

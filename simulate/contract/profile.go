@@ -183,7 +183,10 @@ func (c *Call) inboundIdentity(source string) (string, bool) {
 	if source == "stir_verstat" {
 		return "TN-Validation-Passed-A", strings.HasPrefix(c.Caller.E164, "+1")
 	}
-	return c.callToken(), true
+	if c.token != "" {
+		return c.token, true
+	}
+	return c.callToken(), true // a Call not made by NewCall
 }
 
 // callTokenJWTHeader is base64url(`{"alg":"ES256","typ":"JWT"}`), the same
